@@ -31,8 +31,11 @@ export function resolveTzid(tzid: string): string | null {
   if (isIanaZone(cleaned)) return cleaned;
   const windows = findIana(cleaned);
   if (windows && windows.length > 0 && windows[0]) return windows[0];
-  const tail = cleaned.match(/([A-Za-z_]+\/[A-Za-z_+\-0-9]+(?:\/[A-Za-z_+\-0-9]+)?)$/);
-  if (tail?.[1] && isIanaZone(tail[1])) return tail[1];
+  const segments = cleaned.split('/').filter(Boolean);
+  for (const n of [3, 2]) {
+    const tail = segments.slice(-n).join('/');
+    if (segments.length >= n && tail.includes('/') && isIanaZone(tail)) return tail;
+  }
   return null;
 }
 

@@ -29,7 +29,11 @@ export async function dropDatabase(name: string): Promise<void> {
   }
 }
 
-/** A migrated database with an open store; registers its own cleanup. */
+/**
+ * A migrated database with an open store; registers its own cleanup. Call it
+ * at the top level of a test file (`const db = await freshDatabase()`): an
+ * after() registered inside a before() hook would run when the hook ends.
+ */
 export async function freshDatabase(prefix = 't'): Promise<TestDatabase> {
   const { name, url } = testDatabaseUrl(prefix);
   await migrate(url);
