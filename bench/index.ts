@@ -4,6 +4,7 @@
 //
 //   npm run bench            every module below
 //   npm run bench:store      one module on its own (each module is runnable)
+//   npm run bench:dav
 import { pathToFileURL } from 'node:url';
 
 /** One measured figure. `ratio` is value / baseline.value unless the module says otherwise. */
@@ -24,6 +25,9 @@ export interface BenchModule {
 /** Every benchmark the project has. Add new modules here. */
 export const BENCHMARKS: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'store', load: () => import('./store.bench.ts') },
+  { name: 'smtp', load: () => import('./smtp.bench.ts') },
+  { name: 'alerts', load: () => import('./alerts.bench.ts') },
+  { name: 'dav', load: () => import('./dav.bench.ts') },
 ];
 
 function formatNumber(n: number): string {

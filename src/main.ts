@@ -2,31 +2,51 @@
 import type { Config } from './config.ts';
 import { createApp } from './http/app.ts';
 import { listen } from './http/server.ts';
+import { buildJobContext } from './jobs/context.ts';
+import { startJobs } from './jobs/scheduler.ts';
 import type { Logger } from './log.ts';
+import { FileOutbox } from './mail/out/outbox.ts';
+import type { DnsResolver } from './smtp/authenticity.ts';
+import { startSmtpRobot } from './smtp/server.ts';
 import { openStore } from './store/index.ts';
 import { migrate } from './store/migrate.ts';
 
 export interface Service {
   httpPort: number;
+  smtpPort: number;
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, log: Logger): Promise<Service> {
+/** Test seams: a fixed DNS resolver for SPF/DKIM/DMARC (never a real one in tests). */
+export interface ServiceOverrides {
+  resolver?: DnsResolver;
+}
+
+export async function startService(config: Config, log: Logger, overrides: ServiceOverrides = {}): Promise<Service> {
   const migration = await migrate(config.databaseUrl);
   log.info({ database: migration.database, created: migration.created, applied: migration.applied, epoch: migration.epoch }, 'database migrated');
   if (!config.spamdUrl) log.warn('SPAMD_URL is not set: inbound mail will not be checked for spam');
   if (!config.outboundSmtpUrl) log.warn('OUTBOUND_SMTP_URL is not set: outgoing mail is written as .eml files under var/outbox/');
 
   const store = openStore(config.databaseUrl);
-  const http = await listen(createApp({ store, log: log.child({ part: 'http' }) }), config.httpPort, config.bindAddress);
+  const http = await listen(createApp({ store, log: log.child({ part: 'http' }), config }), config.httpPort, config.bindAddress);
   log.info({ port: http.port, address: config.bindAddress }, 'HTTP listening');
+  const smtp = await startSmtpRobot({ store, log: log.child({ part: 'smtp' }), config, outbox: new FileOutbox(config.smtp.outboxDir), resolver: overrides.resolver });
+  log.info({ port: smtp.port, address: config.bindAddress, starttls: config.smtp.tlsKeyFile !== null, proxyProtocol: config.smtp.proxyProtocol }, 'SMTP listening');
+  const jobContext = await buildJobContext({ config, store, log: log.child({ part: 'jobs' }) });
+  const jobs = await startJobs(jobContext);
+  log.info({ mailer: jobContext.mailer.describe, dkim: config.mail.dkim !== null }, 'outbound mail');
 
   let stopping: Promise<void> | null = null;
   return {
     httpPort: http.port,
+    smtpPort: smtp.port,
     stop() {
       stopping ??= (async () => {
-        await http.close();
+        await Promise.all([http.close(), smtp.close()]);
+        // Running jobs finish their current slice (a send in flight completes) before the store closes.
+        await jobs.stop();
+        jobContext.mailer.close();
         await store.close();
         log.info('stopped');
       })();

@@ -14,7 +14,7 @@ export async function addressCommand(store: Store, config: Config, args: string[
     case 'add': {
       const { values } = parse(
         rest,
-        { collection: { type: 'string' }, policy: { type: 'string' }, mode: { type: 'string' }, allow: { type: 'string', multiple: true } },
+        { collection: { type: 'string' }, policy: { type: 'string' }, mode: { type: 'string' }, allow: { type: 'string', multiple: true }, confirm: { type: 'boolean' } },
         0,
       );
       const collectionId = requireId(values.collection, '--collection');
@@ -35,6 +35,7 @@ export async function addressCommand(store: Store, config: Config, args: string[
           policy: values.policy as SenderPolicy | undefined,
           itemMode: values.mode as ItemMode | undefined,
           allowlist: values.allow?.flatMap((a) => a.split(',')),
+          confirmations: values.confirm ?? false,
         },
         CLI_AUDIT,
       );

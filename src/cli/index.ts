@@ -11,10 +11,16 @@ import { describeConnectionError, isUnreachable } from '../store/connection-erro
 import { openStore, type Store } from '../store/index.ts';
 import { migrate, MigrationError } from '../store/migrate.ts';
 import { addressCommand } from './addresses.ts';
+import { appPasswordCommand } from './app-passwords.ts';
 import { parse, UsageError } from './args.ts';
 import { collectionCommand } from './collections.ts';
+import { epochCommand } from './epoch.ts';
+import { feedCommand } from './feeds.ts';
 import { createOutput, jsonReplacer, type Output } from './output.ts';
+import { inboundCommand, quarantineCommand } from './quarantine.ts';
 import { userCommand } from './users.ts';
+import { bouncesCommand } from './bounces.ts';
+import { alertsCommand, outboxCommand } from './outbox.ts';
 
 export const USAGE = `usage: tidings <command> [--json]
 
@@ -26,10 +32,25 @@ export const USAGE = `usage: tidings <command> [--json]
   collection share ID EMAIL --role editor|viewer
   collection list EMAIL
   address add --collection ID [--policy owner|members|allowlist|anyone]
-              [--mode auto|event|task|note] [--allow ADDRESS ...]
+              [--mode auto|event|task|note] [--allow ADDRESS ...] [--confirm]
   address list [--collection ID]
   address disable|enable|rotate ADDRESS
+  app-password add EMAIL --label L         a password for one calendar client (shown once)
+  app-password list EMAIL
+  app-password revoke EMAIL ID
+  feed add --collection ID                 a read-only subscription URL (/feeds/<token>.ics)
+  feed revoke TOKEN
+  quarantine list EMAIL                    messages held as possible spam
+  quarantine release|delete ID             deliver a held message after all, or drop it
+  inbound list EMAIL [--limit N]           what the SMTP robot did with recent mail, and why
   export EMAIL --out FILE                  the user's collections as iCalendar, and settings
+  bounces list [--suspended]               addresses whose mail bounced (suspended ones get none)
+  bounces clear EMAIL                      forget its bounces and lift its suspension
+  outbox list [--state dead|queued|sending|sent]
+                                           outgoing mail (default: the dead letters)
+  outbox retry ID                          queue a dead message again
+  alerts unfreeze COLLECTION_ID            resume alerts the circuit breaker stopped
+  epoch renew                              run right after restoring a backup: older sync tokens/ctags are refused
 
 Configuration comes from the environment (DATABASE_URL, HTTP_PORT, ...; see README).`;
 
@@ -77,6 +98,22 @@ async function dispatch(argv: string[], config: Config, out: Output): Promise<vo
       return withStore(config, (store) => collectionCommand(store, rest, out));
     case 'address':
       return withStore(config, (store) => addressCommand(store, config, rest, out));
+    case 'app-password':
+      return withStore(config, (store) => appPasswordCommand(store, rest, out));
+    case 'feed':
+      return withStore(config, (store) => feedCommand(store, config, rest, out));
+    case 'quarantine':
+      return withStore(config, (store) => quarantineCommand(store, rest, out));
+    case 'inbound':
+      return withStore(config, (store) => inboundCommand(store, rest, out));
+    case 'bounces':
+      return withStore(config, (store) => bouncesCommand(store, rest, out));
+    case 'outbox':
+      return withStore(config, (store) => outboxCommand(store, rest, out));
+    case 'alerts':
+      return withStore(config, (store) => alertsCommand(store, rest, out));
+    case 'epoch':
+      return withStore(config, (store) => epochCommand(store, rest, out));
     case 'export': {
       const { values, positionals } = parse(rest, { out: { type: 'string' } }, 1);
       if (!values.out) throw new UsageError('export needs --out FILE');

@@ -3,6 +3,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { DEFAULT_QUOTA_BYTES, MIN_PASSWORD_LENGTH } from '../consts.ts';
 import type { Store } from '../store/index.ts';
 import { recordAudit, type AuditContext } from './audit.ts';
+import { bumpCredentialsGeneration } from './credentials.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
 import { isUniqueViolation } from './prisma-errors.ts';
 import { isIanaZone } from './timezones.ts';
@@ -142,7 +143,21 @@ export async function setUserDisabled(store: Store, email: string, disabled: boo
       data: { disabledAt: disabled ? (target.disabledAt ?? new Date()) : null },
       select: USER_FIELDS,
     });
+    // Cached logins end at once on every instance (credentials.ts).
+    if (disabled) await bumpCredentialsGeneration(tx, user.id);
     await recordAudit(tx, ctx, { action: disabled ? 'user.disable' : 'user.enable', targetType: 'user', targetId: user.id, detail: user.email });
     return user;
+  });
+}
+
+/** Replaces the account password; cached logins with the old one end at once. */
+export async function setPassword(store: Store, email: string, password: string, ctx: AuditContext): Promise<void> {
+  if (password.length < MIN_PASSWORD_LENGTH) throw new InvalidInput(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  const target = await requireUserByEmail(store, email);
+  const passwordHash = await hashPassword(password);
+  await store.db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: target.id }, data: { passwordHash } });
+    await bumpCredentialsGeneration(tx, target.id);
+    await recordAudit(tx, ctx, { action: 'user.password', targetType: 'user', targetId: target.id, detail: target.email });
   });
 }

@@ -24,6 +24,8 @@ export interface SubmissionAddress {
   allowlist: string[];
   itemMode: ItemMode;
   enabled: boolean;
+  /** The SMTP robot confirms delivered mail to its (authenticated) sender. */
+  confirmations: boolean;
   createdAt: Date;
   lastUsedAt: Date | null;
   useCount: number;
@@ -82,6 +84,7 @@ export interface NewCollectionAddress {
   policy?: SenderPolicy;
   itemMode?: ItemMode;
   allowlist?: string[];
+  confirmations?: boolean;
 }
 
 export async function createCollectionAddress(store: Store, input: NewCollectionAddress, ctx: AuditContext): Promise<SubmissionAddress> {
@@ -105,6 +108,7 @@ export async function createCollectionAddress(store: Store, input: NewCollection
             policy,
             itemMode,
             allowlist,
+            confirmations: input.confirmations ?? false,
           },
         });
         await recordAudit(tx, ctx, { action: 'address.create', targetType: 'address', targetId: row.id, detail: `${row.localPart}@${row.domain}` });

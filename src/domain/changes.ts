@@ -117,3 +117,11 @@ export async function changesSince(
   }
   return { syncToken: formatSyncToken(state.epoch, upTo), position: upTo, changes: [...latest.values()], truncated };
 }
+
+/** The store's epoch: part of every sync token and ctag (DESIGN.md "Restores never revert anyone's data"). */
+export async function storeEpoch(store: Store): Promise<string> {
+  const [rows] = await store.pool.execute<RowDataPacket[]>('SELECT epoch FROM store_epoch WHERE id = 1');
+  const row = rows[0];
+  if (!row) throw new NotFound('the store has no epoch (not migrated?)');
+  return row.epoch as string;
+}

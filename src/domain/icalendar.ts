@@ -28,8 +28,8 @@ export interface ParseOptions {
   floatingZone: string;
 }
 
-type Component = InstanceType<typeof ICAL.Component>;
-type Time = InstanceType<typeof ICAL.Time>;
+export type Component = InstanceType<typeof ICAL.Component>;
+export type Time = InstanceType<typeof ICAL.Time>;
 
 const DAY_MS = 86_400_000;
 
@@ -92,7 +92,7 @@ export function parseCalendarObject(text: string, options: ParseOptions): Parsed
   };
 }
 
-function parseVcalendar(text: string): Component {
+export function parseVcalendar(text: string): Component {
   if (text.trim() === '') throw new InvalidInput('calendar data is empty', 'valid-calendar-data');
   let jcal: unknown;
   try {
@@ -139,7 +139,7 @@ export function changedFields(before: ParsedItem['fields'], after: ParsedItem['f
  * and decorated names included); failing that, the calendar's own VTIMEZONE
  * offsets are used; only a time with no zone at all is floating.
  */
-class ZoneResolver {
+export class ZoneResolver {
   private readonly vtimezones = new Map<string, InstanceType<typeof ICAL.Timezone>>();
 
   constructor(
@@ -188,7 +188,7 @@ interface Bounds {
   recurring: boolean;
 }
 
-function dateProp(c: Component, name: string): { time: Time; tzid: string | null } | null {
+export function dateProp(c: Component, name: string): { time: Time; tzid: string | null } | null {
   const prop = c.getFirstProperty(name);
   if (!prop) return null;
   const value = prop.getFirstValue();

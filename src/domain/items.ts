@@ -37,7 +37,7 @@ export interface PutItemInput {
   origin: ItemOrigin;
   /** The CalDAV resource name. Absent: the item is addressed by its UID. */
   resourceName?: string;
-  /** The ETag the writer last saw (unquoted); any other current ETag refuses the write. */
+  /** The ETag the writer last saw (unquoted), or "*" for any; any other current ETag refuses the write. */
   ifMatch?: string;
   /** Create only: refuse if the resource exists (If-None-Match: *). */
   ifNoneMatch?: boolean;
@@ -69,7 +69,7 @@ export function computeEtag(version: number, text: string): string {
   return createHash('sha256').update(`${version}\n`).update(text).digest('base64url').slice(0, 32);
 }
 
-function defaultResourceName(uid: string): string {
+export function defaultResourceName(uid: string): string {
   const safe = /^[A-Za-z0-9@._-]{1,200}$/.test(uid) ? uid : createHash('sha256').update(uid).digest('hex').slice(0, 40);
   return `${safe}.ics`;
 }
@@ -78,7 +78,8 @@ function checkPreconditions(existing: { etag: string; version: number } | null, 
   if ('ifNoneMatch' in input && input.ifNoneMatch && existing) {
     throw new PreconditionFailed('the resource already exists (If-None-Match: *)');
   }
-  if (input.ifMatch !== undefined && (!existing || existing.etag !== input.ifMatch)) {
+  // "*" (If-Match: *) only asks that the resource exist.
+  if (input.ifMatch !== undefined && (!existing || (input.ifMatch !== '*' && existing.etag !== input.ifMatch))) {
     throw new PreconditionFailed(existing ? 'the resource has changed since you read it (ETag mismatch)' : 'the resource does not exist (If-Match)');
   }
   if (input.expectedVersion !== undefined && (!existing || existing.version !== input.expectedVersion)) {
@@ -106,7 +107,15 @@ async function nextPosition(tx: Prisma.TransactionClient, collectionId: bigint):
   return { position: c.changePosition, ownerId: c.ownerId };
 }
 
-export async function putItem(store: Store, input: PutItemInput): Promise<ItemWriteResult> {
+/** What preparePut learned; for item-transfer.ts, which writes in its own transaction. */
+export interface PreparedPut {
+  parsed: ParsedItem;
+  timeZone: string;
+  sizeBytes: number;
+}
+
+/** Checks access and parses the text against the target collection, before any transaction. */
+export async function preparePut(store: Store, input: PutItemInput): Promise<PreparedPut> {
   if (input.resourceName !== undefined) validateResourceName(input.resourceName);
   await requireWrite(store.db, input.actorUserId, input.collectionId);
   const collection = await store.db.collection.findUnique({
@@ -118,60 +127,67 @@ export async function putItem(store: Store, input: PutItemInput): Promise<ItemWr
   if (!collection.components.split(',').includes(parsed.kind)) {
     throw new InvalidInput(`this collection does not accept ${parsed.kind} (it takes ${collection.components})`, 'supported-calendar-component');
   }
-  const sizeBytes = Buffer.byteLength(input.icalendar, 'utf8');
+  return { parsed, timeZone: collection.timeZone, sizeBytes: Buffer.byteLength(input.icalendar, 'utf8') };
+}
 
-  return store.db.$transaction(async (tx) => {
-    const { position, ownerId } = await nextPosition(tx, input.collectionId);
-    const byUid = await tx.item.findUnique({ where: { collectionId_uid: { collectionId: input.collectionId, uid: parsed.uid } } });
-    let existing = byUid;
-    let resourceName = input.resourceName ?? byUid?.resourceName ?? defaultResourceName(parsed.uid);
-    if (input.resourceName !== undefined) {
-      existing = await tx.item.findUnique({ where: { collectionId_resourceName: { collectionId: input.collectionId, resourceName } } });
-      // RFC 4791 5.3.2.1: a UID lives in one resource per collection.
-      if (byUid && byUid.resourceName !== resourceName) {
-        throw new Conflict(`UID ${parsed.uid} is already stored as ${byUid.resourceName}`, 'no-uid-conflict');
-      }
-      if (existing && existing.uid !== parsed.uid) {
-        throw new Conflict(`this resource holds UID ${existing.uid}; a PUT must not change the UID`, 'no-uid-conflict');
-      }
-    } else if (!byUid) {
-      const clash = await tx.item.findUnique({ where: { collectionId_resourceName: { collectionId: input.collectionId, resourceName } }, select: { id: true } });
-      if (clash) resourceName = `${createHash('sha256').update(`${parsed.uid}\n${position}`).digest('hex').slice(0, 40)}.ics`;
-    }
-    checkPreconditions(existing, input);
-    await chargeQuota(tx, ownerId, sizeBytes - (existing?.sizeBytes ?? 0));
+export async function putItem(store: Store, input: PutItemInput): Promise<ItemWriteResult> {
+  const prepared = await preparePut(store, input);
+  return store.db.$transaction((tx) => putInTransaction(tx, input, prepared));
+}
 
-    const version = (existing?.version ?? 0) + 1;
-    const etag = computeEtag(version, input.icalendar);
-    const fields = indexedFields(parsed);
-    let changed: string[] = [];
-    if (existing) {
-      const before = parseCalendarObject(existing.icalendar, { floatingZone: collection.timeZone });
-      changed = changedFields(before.fields, parsed.fields);
-      await tx.item.update({
-        where: { id: existing.id },
-        data: { ...fields, icalendar: input.icalendar, etag, version, sizeBytes, origin: input.origin },
-      });
-    } else {
-      changed = ['created'];
-      await tx.item.create({
-        data: { ...fields, collectionId: input.collectionId, uid: parsed.uid, resourceName, icalendar: input.icalendar, etag, version, sizeBytes, origin: input.origin },
-      });
+export async function putInTransaction(tx: Prisma.TransactionClient, input: PutItemInput, prepared: PreparedPut): Promise<ItemWriteResult> {
+  const { parsed, sizeBytes } = prepared;
+  const collection = { timeZone: prepared.timeZone };
+  const { position, ownerId } = await nextPosition(tx, input.collectionId);
+  const byUid = await tx.item.findUnique({ where: { collectionId_uid: { collectionId: input.collectionId, uid: parsed.uid } } });
+  let existing = byUid;
+  let resourceName = input.resourceName ?? byUid?.resourceName ?? defaultResourceName(parsed.uid);
+  if (input.resourceName !== undefined) {
+    existing = await tx.item.findUnique({ where: { collectionId_resourceName: { collectionId: input.collectionId, resourceName } } });
+    // RFC 4791 5.3.2.1: a UID lives in one resource per collection.
+    if (byUid && byUid.resourceName !== resourceName) {
+      throw new Conflict(`UID ${parsed.uid} is already stored as ${byUid.resourceName}`, 'no-uid-conflict');
     }
-    await tx.change.create({
-      data: {
-        collectionId: input.collectionId,
-        position,
-        operation: 'put',
-        uid: parsed.uid,
-        resourceName,
-        changedFields: changed.join(',').slice(0, 255),
-        actorUserId: input.actorUserId,
-        origin: input.origin,
-      },
+    if (existing && existing.uid !== parsed.uid) {
+      throw new Conflict(`this resource holds UID ${existing.uid}; a PUT must not change the UID`, 'no-uid-conflict');
+    }
+  } else if (!byUid) {
+    const clash = await tx.item.findUnique({ where: { collectionId_resourceName: { collectionId: input.collectionId, resourceName } }, select: { id: true } });
+    if (clash) resourceName = `${createHash('sha256').update(`${parsed.uid}\n${position}`).digest('hex').slice(0, 40)}.ics`;
+  }
+  checkPreconditions(existing, input);
+  await chargeQuota(tx, ownerId, sizeBytes - (existing?.sizeBytes ?? 0));
+
+  const version = (existing?.version ?? 0) + 1;
+  const etag = computeEtag(version, input.icalendar);
+  const fields = indexedFields(parsed);
+  let changed: string[] = [];
+  if (existing) {
+    const before = parseCalendarObject(existing.icalendar, { floatingZone: collection.timeZone });
+    changed = changedFields(before.fields, parsed.fields);
+    await tx.item.update({
+      where: { id: existing.id },
+      data: { ...fields, icalendar: input.icalendar, etag, version, sizeBytes, origin: input.origin },
     });
-    return { created: !existing, uid: parsed.uid, resourceName, etag, version, position, changedFields: changed };
+  } else {
+    changed = ['created'];
+    await tx.item.create({
+      data: { ...fields, collectionId: input.collectionId, uid: parsed.uid, resourceName, icalendar: input.icalendar, etag, version, sizeBytes, origin: input.origin },
+    });
+  }
+  await tx.change.create({
+    data: {
+      collectionId: input.collectionId,
+      position,
+      operation: 'put',
+      uid: parsed.uid,
+      resourceName,
+      changedFields: changed.join(',').slice(0, 255),
+      actorUserId: input.actorUserId,
+      origin: input.origin,
+    },
   });
+  return { created: !existing, uid: parsed.uid, resourceName, etag, version, position, changedFields: changed };
 }
 
 function indexedFields(parsed: ParsedItem) {
@@ -196,29 +212,31 @@ export interface DeleteItemInput {
 export async function deleteItem(store: Store, input: DeleteItemInput): Promise<{ position: bigint; uid: string }> {
   validateResourceName(input.resourceName);
   await requireWrite(store.db, input.actorUserId, input.collectionId);
-  return store.db.$transaction(async (tx) => {
-    const { position, ownerId } = await nextPosition(tx, input.collectionId);
-    const existing = await tx.item.findUnique({
-      where: { collectionId_resourceName: { collectionId: input.collectionId, resourceName: input.resourceName } },
-      select: { id: true, uid: true, etag: true, version: true, sizeBytes: true },
-    });
-    if (!existing) throw new NotFound(`no item ${input.resourceName}`);
-    checkPreconditions(existing, input);
-    await tx.item.delete({ where: { id: existing.id } });
-    await chargeQuota(tx, ownerId, -existing.sizeBytes);
-    await tx.change.create({
-      data: {
-        collectionId: input.collectionId,
-        position,
-        operation: 'delete',
-        uid: existing.uid,
-        resourceName: input.resourceName,
-        actorUserId: input.actorUserId,
-        origin: input.origin,
-      },
-    });
-    return { position, uid: existing.uid };
+  return store.db.$transaction((tx) => deleteInTransaction(tx, input));
+}
+
+export async function deleteInTransaction(tx: Prisma.TransactionClient, input: DeleteItemInput): Promise<{ position: bigint; uid: string }> {
+  const { position, ownerId } = await nextPosition(tx, input.collectionId);
+  const existing = await tx.item.findUnique({
+    where: { collectionId_resourceName: { collectionId: input.collectionId, resourceName: input.resourceName } },
+    select: { id: true, uid: true, etag: true, version: true, sizeBytes: true },
   });
+  if (!existing) throw new NotFound(`no item ${input.resourceName}`);
+  checkPreconditions(existing, input);
+  await tx.item.delete({ where: { id: existing.id } });
+  await chargeQuota(tx, ownerId, -existing.sizeBytes);
+  await tx.change.create({
+    data: {
+      collectionId: input.collectionId,
+      position,
+      operation: 'delete',
+      uid: existing.uid,
+      resourceName: input.resourceName,
+      actorUserId: input.actorUserId,
+      origin: input.origin,
+    },
+  });
+  return { position, uid: existing.uid };
 }
 
 export async function getItem(store: Store, userId: bigint, collectionId: bigint, resourceName: string): Promise<Item> {

@@ -1,12 +1,29 @@
-// The Express application: health endpoints now; CalDAV, the JSON API and
-// the web UI mount here in their own modules.
+// The Express application: health endpoints, CalDAV under /dav (found from
+// /.well-known/caldav), subscription feeds, and the JSON API; the web UI
+// mounts here in its own module later.
 import express, { type Express } from 'express';
+import { loadConfig, type Config } from '../config.ts';
+import { createDavRouter } from '../dav/router.ts';
 import type { Logger } from '../log.ts';
 import { ping, type Store } from '../store/index.ts';
+import { PUBLIC_ADDRESSES_ONLY } from '../domain/webhooks/address-policy.ts';
+import { systemResolve, type WebhookGuard } from '../domain/webhooks/webhooks.ts';
+import { createAlertsRouter } from './api/alerts.ts';
+import { createAppPasswordsRouter } from './api/app-passwords.ts';
+import { createInboundMailRouter } from './api/inbound-mail.ts';
+import { problem } from './api/problem.ts';
+import { createFeedsRouter } from './feeds.ts';
+import { LoginVerifier } from './middleware/basic-auth.ts';
+import { createUnsubscribeRouter } from './unsubscribe.ts';
 
-export function createApp(deps: { store: Store; log: Logger }): Express {
+export function createApp(deps: { store: Store; log: Logger; config?: Config; webhookGuard?: WebhookGuard }): Express {
+  // Tests and tools may leave config out: the documented defaults apply.
+  const config = deps.config ?? loadConfig({});
   const app = express();
   app.disable('x-powered-by');
+  // Express would add a weak ETag to every body (207s, 404s); DAV and feeds set their own strong ones.
+  app.set('etag', false);
+  // Client addresses (failed-login limits) are the socket's: no proxy header is believed.
   app.set('trust proxy', false);
 
   // Liveness: the process answers. Never touches the database, so a database
@@ -21,13 +38,29 @@ export function createApp(deps: { store: Store; log: Logger }): Express {
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', database: ok ? 'ok' : 'unreachable' });
   });
 
+  const verifier = new LoginVerifier(deps.store, config);
+  // RFC 6764 5: clients start from the bare host name; any method is redirected.
+  app.all('/.well-known/caldav', (_req, res) => {
+    res.redirect(301, '/dav/');
+  });
+  app.use('/dav', createDavRouter({ store: deps.store, log: deps.log.child({ part: 'dav' }), config }, verifier));
+  app.use('/feeds', createFeedsRouter(deps.store));
+  app.use('/api/v1/app-passwords', createAppPasswordsRouter(deps.store, verifier));
+  app.use('/api/v1', createInboundMailRouter(deps.store));
+  // Alerts: unsubscribe pages (no login) and settings; webhooks reach public addresses only unless a test injects its guard.
+  app.use('/unsubscribe', createUnsubscribeRouter(deps.store, config.mail.unsubscribeSecret));
+  app.use('/api/v1', createAlertsRouter(deps.store, verifier, deps.webhookGuard ?? { policy: PUBLIC_ADDRESSES_ONLY, resolve: systemResolve }));
+
   app.use((_req, res) => {
-    res.status(404).json({ type: 'about:blank', title: 'Not Found', status: 404 });
+    problem(res, 404, 'Not Found');
   });
 
   app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = (err as { status?: unknown; type?: unknown })?.status;
+    // body-parser's own errors (malformed or oversized JSON) are the client's.
+    if (typeof status === 'number' && status >= 400 && status < 500) return problem(res, status, 'Bad Request', err instanceof Error ? err.message : undefined);
     deps.log.error({ err }, 'unhandled error in HTTP request');
-    res.status(500).json({ type: 'about:blank', title: 'Internal Server Error', status: 500 });
+    problem(res, 500, 'Internal Server Error');
   });
   return app;
 }

@@ -6,6 +6,8 @@ import { createPrisma, type Db } from './prisma.ts';
 export interface Store {
   db: Db;
   pool: Pool;
+  /** The database name (rate-limiter-flexible addresses its table as database.table). */
+  database: string;
   close(): Promise<void>;
 }
 
@@ -15,6 +17,7 @@ export function openStore(databaseUrl: string, options: { connectionLimit?: numb
   return {
     db,
     pool,
+    database: new URL(databaseUrl).pathname.replace(/^\//, ''),
     async close() {
       await Promise.allSettled([db.$disconnect(), pool.end()]);
     },

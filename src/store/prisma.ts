@@ -13,5 +13,10 @@ export function createPrisma(databaseUrl: string, connectionLimit = 10): PrismaC
   // every query is prepared, executed and closed: 11 prepares per item write
   // (bench:store). A per-connection cache cuts Node and server CPU per write.
   if (!url.searchParams.has('prepareCacheLength')) url.searchParams.set('prepareCacheLength', '256');
-  return new PrismaClient({ adapter: new PrismaMariaDb(url.toString()) });
+  return new PrismaClient({
+    adapter: new PrismaMariaDb(url.toString()),
+    // Writers to one collection queue on its row lock; under a burst, Prisma's
+    // default 2 s wait for a pooled connection turns queueing into failures.
+    transactionOptions: { maxWait: 15_000, timeout: 20_000 },
+  });
 }

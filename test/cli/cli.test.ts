@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import ICAL from 'ical.js';
 import { putItem } from '../../src/domain/items.ts';
 import { openStore } from '../../src/store/index.ts';
+import { loadMigrations } from '../../src/store/migrate.ts';
 import { runCli } from '../helpers/cli.ts';
 import { dropDatabase, testDatabaseUrl } from '../helpers/database.ts';
 import { eventIcs } from '../helpers/world.ts';
@@ -25,7 +26,7 @@ describe('tidings CLI', () => {
   it('migrates a database that does not exist yet, then again as a no-op', async () => {
     const first = await json('migrate');
     assert.equal(first.created, true);
-    assert.equal(first.applied.length, 1);
+    assert.equal(first.applied.length, (await loadMigrations()).length);
     const second = await json('migrate');
     assert.deepEqual(second.applied, []);
     assert.equal(second.epoch, first.epoch);

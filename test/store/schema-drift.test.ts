@@ -523,10 +523,11 @@ const snapshot = await readSnapshot(async (sql, params) => (await db.store.pool.
 describe('schema.prisma and the migrations', () => {
   it('the DMMF describes the models and indexes this test relies on', () => {
     assert.ok(Array.isArray(datamodel.indexes), 'this Prisma version has datamodel.indexes');
-    assert.deepEqual(
-      datamodel.models.map((m) => m.name),
-      ['StoreEpoch', 'User', 'Collection', 'CollectionMember', 'Item', 'Change', 'SubmissionAddress', 'AuditEntry'],
-    );
+    // The models the altered-schema cases below reach for; later sections (CalDAV, SMTP) add more.
+    const names = datamodel.models.map((m) => m.name);
+    for (const name of ['StoreEpoch', 'User', 'Collection', 'CollectionMember', 'Item', 'Change', 'SubmissionAddress', 'AuditEntry']) {
+      assert.ok(names.includes(name), `model ${name} in schema.prisma`);
+    }
   });
 
   it('the migrated database matches schema.prisma exactly', () => {
@@ -748,6 +749,7 @@ const fullRows: Record<string, Record<string, unknown>> = {
     timeZone: 'Europe/Berlin',
     quotaBytes: 5_000_000_000_000n,
     usedBytes: 123_456_789_012n,
+    credentialsGeneration: 2_000_000_001,
     createdAt: T('2003-04-05T06:07:08.009Z'),
     updatedAt: T('2004-05-06T07:08:09.010Z'),
   },
@@ -806,6 +808,7 @@ const fullRows: Record<string, Record<string, unknown>> = {
     allowlist: 'a@example.org\n@example.com',
     itemMode: 'task',
     enabled: false,
+    confirmations: true,
     createdAt: T('2011-12-13T14:15:16.017Z'),
     lastUsedAt: T('2012-01-02T03:04:05.018Z'),
     useCount: -12,
@@ -820,6 +823,139 @@ const fullRows: Record<string, Record<string, unknown>> = {
     targetId: '9007199254740993',
     detail: 'détail',
   },
+  AppPassword: {
+    id: 9_007_199_254_741_005n,
+    userId: USER_ID,
+    label: 'Thunderbird — Laptop',
+    prefix: 'abcdEFGH1234',
+    hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo',
+    createdAt: T('2013-02-03T04:05:06.019Z'),
+    lastUsedAt: T('2014-03-04T05:06:07.020Z'),
+  },
+  DeadProperty: {
+    userId: USER_ID,
+    resource: 'collection:9007199254740995',
+    namespace: 'http://apple.com/ns/ical/',
+    name: 'calendar-order',
+    value: '<calendar-order xmlns="http://apple.com/ns/ical/">3</calendar-order>',
+    updatedAt: T('2015-04-05T06:07:08.021Z'),
+  },
+  Feed: {
+    id: 9_007_199_254_741_007n,
+    collectionId: COLLECTION_ID,
+    tokenHash: 'f'.repeat(64),
+    createdAt: T('2016-05-06T07:08:09.022Z'),
+  },
+  RateLimit: { key: 'dav:9007199254740993', points: 2_000_000_003, expire: 18_446_744_073_709_551_615n },
+  InboundMessage: {
+    id: 9_007_199_254_741_009n,
+    userId: USER_ID,
+    addressId: 9_007_199_254_741_001n,
+    collectionId: COLLECTION_ID,
+    dedupeKey: 'a'.repeat(64),
+    messageId: '<CAF=ü@mail.example.com>',
+    mailFrom: 'bounce+x@example.net',
+    rcptTo: 'team@calendars.example.org',
+    remoteAddress: '2001:db8::1',
+    headerFrom: 'Zoë <zoe@example.net>',
+    subject: 'Réunion 🗓️',
+    sizeBytes: 2_000_000_005,
+    outcome: 'quarantined',
+    reply: '250 2.6.0 quarantined',
+    spamScore: -1.25,
+    trace: '{"routing":"ok"}',
+    receivedAt: T('2017-06-07T08:09:10.023Z'),
+  },
+  QuarantinedMessage: {
+    inboundMessageId: 9_007_199_254_741_009n,
+    userId: USER_ID,
+    spamScore: 7.5,
+    spamSymbols: 'BAYES_99,HTML_MESSAGE',
+    raw: new TextEncoder().encode('\0Subject: ü\r\n\r\n.\r\n'),
+    createdAt: T('2018-07-08T09:10:11.024Z'),
+  },
+  AlertSubscription: { collectionId: COLLECTION_ID, userId: USER_ID, mode: 'digest', updatedAt: T('2019-01-02T03:04:05.101Z') },
+  AlertPreference: { userId: USER_ID, digestTime: '18:30', updatedAt: T('2019-01-02T03:04:05.102Z') },
+  CollectionAlertState: {
+    collectionId: COLLECTION_ID,
+    alertedPosition: 9_007_199_254_740_997n,
+    lastBatchAt: T('2019-02-03T04:05:06.103Z'),
+    budgetWindowStart: T('2019-02-03T04:05:06.104Z'),
+    budgetWindowChanges: 2_000_000_007,
+    frozenAt: T('2019-02-03T04:05:06.105Z'),
+    frozenReason: 'spike: 812 changes in an hour — budget 300',
+    defaultReminderMinutes: -30,
+    updatedAt: T('2019-02-03T04:05:06.106Z'),
+  },
+  AlertItemSnapshot: {
+    collectionId: COLLECTION_ID,
+    uid: 'snapshot-uid@example.org',
+    summary: 'Réunion 🗓️',
+    startUtc: T('2019-03-04T05:06:07.107Z'),
+    location: 'Salle 3',
+    deletedAt: T('2019-03-04T05:06:07.108Z'),
+    updatedAt: T('2019-03-04T05:06:07.109Z'),
+  },
+  OutboxMessage: {
+    id: 9_007_199_254_741_011n,
+    kind: 'alert',
+    recipient: 'zoë@example.org',
+    userId: USER_ID,
+    collectionId: COLLECTION_ID,
+    messageId: 'alert.abc@tidings.example.org',
+    verpToken: 'v'.repeat(32),
+    payload: JSON.stringify({ subject: 'x'.repeat(70_000) }),
+    state: 'dead',
+    attempts: 2_000_000_009,
+    nextAttemptAt: T('2019-04-05T06:07:08.110Z'),
+    leaseUntil: T('2019-04-05T06:07:08.111Z'),
+    claimedBy: 'host-1:4242',
+    lastError: '550 5.1.1 no such user',
+    createdAt: T('2019-04-05T06:07:08.112Z'),
+    sentAt: T('2019-04-05T06:07:08.113Z'),
+  },
+  MailBounce: {
+    email: 'gone@example.org',
+    hardBounces: 2_000_000_011,
+    softBounces: 2_000_000_013,
+    lastStatus: '5.1.1',
+    lastDiagnostic: 'smtp; 550 5.1.1 user unknown',
+    lastBouncedAt: T('2019-05-06T07:08:09.114Z'),
+    suspendedAt: T('2019-05-06T07:08:09.115Z'),
+    suspendedReason: '3 hard bounces; last 5.1.1',
+  },
+  DigestDelivery: { userId: USER_ID, collectionId: COLLECTION_ID, localDate: '2019-06-07', sent: true, createdAt: T('2019-06-07T08:09:10.116Z') },
+  ReminderDelivery: {
+    collectionId: COLLECTION_ID,
+    uid: 'reminder-uid@example.org',
+    occurrence: T('2019-07-08T09:10:11.117Z'),
+    alarmKey: 'a'.repeat(64),
+    userId: USER_ID,
+    createdAt: T('2019-07-08T09:10:11.118Z'),
+  },
+  Webhook: {
+    id: 9_007_199_254_741_013n,
+    userId: USER_ID,
+    collectionId: COLLECTION_ID,
+    url: 'https://hooks.example.org/tidings?x=' + 'y'.repeat(1900),
+    secret: 's'.repeat(64),
+    createdAt: T('2019-08-09T10:11:12.119Z'),
+    lastSuccessAt: T('2019-08-09T10:11:12.120Z'),
+  },
+  WebhookDelivery: {
+    id: 9_007_199_254_741_015n,
+    webhookId: 9_007_199_254_741_013n,
+    payload: '{"changes":[]}',
+    state: 'sent',
+    attempts: 2_000_000_015,
+    nextAttemptAt: T('2019-09-10T11:12:13.121Z'),
+    leaseUntil: T('2019-09-10T11:12:13.122Z'),
+    claimedBy: 'host-2:4343',
+    lastError: 'HTTP 503',
+    createdAt: T('2019-09-10T11:12:13.123Z'),
+    deliveredAt: T('2019-09-10T11:12:13.124Z'),
+  },
+  ServiceSecret: { name: 'unsubscribe', secret: 'k'.repeat(128), createdAt: T('2019-10-11T12:13:14.125Z') },
 };
 
 /**
@@ -846,6 +982,51 @@ const sparseRows: Record<string, (made: Record<string, Record<string, unknown>>)
   Change: (made) => ({ collectionId: made.Collection!.id, position: 1n, operation: 'put', uid: 'uid-2', resourceName: 'uid-2.ics', actorUserId: null, origin: 'web' }),
   SubmissionAddress: (made) => ({ localPart: 'sparse', domain: 'example.org', kind: 'collection', collectionId: null, userId: made.User!.id, lastUsedAt: null }),
   AuditEntry: () => ({ actorUserId: null, channel: 'system', action: 'noop', targetType: 'none', targetId: '' }),
+  AppPassword: (made) => ({ userId: made.User!.id, label: 'phone', prefix: 'p1', hash: 'h', lastUsedAt: null }),
+  DeadProperty: (made) => ({ userId: made.User!.id, resource: 'home', namespace: 'DAV:', name: 'x', value: '' }),
+  Feed: (made) => ({ collectionId: made.Collection!.id, tokenHash: '0'.repeat(64) }),
+  RateLimit: () => ({ key: 'login:ip:127.0.0.1', expire: null }),
+  InboundMessage: (made) => ({
+    userId: made.User!.id,
+    addressId: made.SubmissionAddress!.id,
+    collectionId: null,
+    dedupeKey: null,
+    messageId: '',
+    mailFrom: '',
+    rcptTo: 'x@example.org',
+    remoteAddress: '127.0.0.1',
+    headerFrom: '',
+    subject: '',
+    sizeBytes: 0,
+    outcome: 'rejected',
+    reply: '550 5.7.1 no',
+    spamScore: null,
+    trace: '{}',
+  }),
+  QuarantinedMessage: (made) => ({ inboundMessageId: made.InboundMessage!.id, userId: made.User!.id, spamScore: 5, spamSymbols: '', raw: new Uint8Array() }),
+  AlertSubscription: (made) => ({ collectionId: made.Collection!.id, userId: made.User!.id, mode: 'off' }),
+  AlertPreference: (made) => ({ userId: made.User!.id }),
+  CollectionAlertState: (made) => ({ collectionId: made.Collection!.id, lastBatchAt: null, budgetWindowStart: null, frozenAt: null, defaultReminderMinutes: null }),
+  AlertItemSnapshot: (made) => ({ collectionId: made.Collection!.id, uid: 'u', startUtc: null, deletedAt: null }),
+  OutboxMessage: () => ({
+    kind: 'notice',
+    recipient: 'a@example.org',
+    userId: null,
+    collectionId: null,
+    messageId: 'm@x',
+    verpToken: 't',
+    payload: '{}',
+    nextAttemptAt: new Date(),
+    leaseUntil: null,
+    claimedBy: null,
+    sentAt: null,
+  }),
+  MailBounce: () => ({ email: 'b@example.org', lastBouncedAt: null, suspendedAt: null }),
+  DigestDelivery: (made) => ({ userId: made.User!.id, collectionId: made.Collection!.id, localDate: '2026-01-01', sent: false }),
+  ReminderDelivery: (made) => ({ collectionId: made.Collection!.id, uid: 'u', occurrence: new Date(), alarmKey: 'default', userId: made.User!.id }),
+  Webhook: (made) => ({ userId: made.User!.id, collectionId: made.Collection!.id, url: 'https://example.org/', secret: 's', lastSuccessAt: null }),
+  WebhookDelivery: (made) => ({ webhookId: made.Webhook!.id, payload: '{}', nextAttemptAt: new Date(), leaseUntil: null, claimedBy: null, deliveredAt: null }),
+  ServiceSecret: () => ({ name: 'n', secret: 's' }),
 };
 
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
@@ -874,6 +1055,7 @@ function asSqlText(value: unknown): string | null {
   if (value === null) return null;
   if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
   if (typeof value === 'boolean') return value ? '1' : '0';
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
   return String(value);
 }
 

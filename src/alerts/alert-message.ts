@@ -1,0 +1,86 @@
+// The immediate alert to one recipient, and the notice to owner and admins
+// when the circuit breaker freezes a collection.
+import type { ItemChange } from '../domain/alerts/change-summary.ts';
+import type { ItemDetails, ItemSnapshot } from '../domain/alerts/item-details.ts';
+import type { OutgoingMessage } from '../mail/outbox/enqueue.ts';
+import { collectionThreadId, itemThreadId } from '../mail/outbox/message-ids.ts';
+import { changeSections, headline } from './change-sections.ts';
+import { formatWhen } from './format.ts';
+import { automatic, collectionUrl, listHeaders, settingsUrl, threadHeaders, unsubscribeUrl, type AlertMailSettings } from './mail-headers.ts';
+import type { MailTemplates } from './templates.ts';
+
+export interface CollectionInfo {
+  id: bigint;
+  name: string;
+  timeZone: string;
+}
+
+export interface Recipient {
+  userId: bigint;
+  email: string;
+  displayName: string;
+  timeZone: string;
+}
+
+export interface BatchDetails {
+  items: Map<string, ItemDetails>;
+  snapshots: Map<string, ItemSnapshot>;
+  actors: Map<bigint, string>;
+}
+
+/** A file name for an .ics attachment, from the item's title. */
+export function icsFileName(title: string): string {
+  const base = title.normalize('NFKD').replace(/[^\w\s-]/g, '').trim().replace(/\s+/g, '-').slice(0, 40);
+  return `${base || 'event'}.ics`;
+}
+
+export function alertMessage(t: MailTemplates, s: AlertMailSettings, c: CollectionInfo, r: Recipient, changes: ItemChange[], d: BatchDetails): OutgoingMessage {
+  const ctx = { settings: s, collectionId: c.id, collectionTimeZone: c.timeZone, readerTimeZone: r.timeZone, ...d };
+  const view = {
+    headline: headline(changes, d),
+    collection: { id: String(c.id), name: c.name, url: collectionUrl(s, c.id) },
+    sections: changeSections(changes, ctx, t.style),
+    links: { settings: settingsUrl(s), unsubscribe: unsubscribeUrl(s, r.userId, c.id) },
+    footer: { reason: `You get these alerts as a member of “${c.name}”; your own changes are never included.` },
+  };
+  const rendered = t.render('alert', view);
+  const single = changes.length === 1 ? changes[0]! : null;
+  const thread = single ? itemThreadId(c.id, single.uid, s.mailDomain) : collectionThreadId(c.id, s.mailDomain);
+  const attached = single && single.change !== 'removed' ? d.items.get(single.uid) : undefined;
+  return {
+    kind: 'alert',
+    to: r.email,
+    toName: r.displayName || undefined,
+    userId: r.userId,
+    collectionId: c.id,
+    ...rendered,
+    headers: { ...listHeaders(s, { collectionId: c.id, collectionName: c.name, userId: r.userId }), ...threadHeaders(thread) },
+    attachments: attached ? [{ filename: icsFileName(attached.summary), contentType: 'text/calendar; charset=utf-8', content: attached.icalendar }] : [],
+  };
+}
+
+export function frozenNotice(
+  t: MailTemplates,
+  s: AlertMailSettings,
+  c: CollectionInfo,
+  r: Recipient,
+  freeze: { reason: string; frozenAt: Date },
+): OutgoingMessage {
+  const view = {
+    collection: { id: String(c.id), name: c.name, url: collectionUrl(s, c.id) },
+    reason: freeze.reason.charAt(0).toUpperCase() + freeze.reason.slice(1),
+    frozenAt: formatWhen(freeze.frozenAt, r.timeZone),
+    unfreezeUrl: `${s.publicUrl}/api/v1/collections/${c.id}/alerts/unfreeze`,
+    links: {},
+    footer: { reason: 'You get this notice as the owner of the collection or an administrator of Tidings.' },
+  };
+  return {
+    kind: 'notice',
+    to: r.email,
+    toName: r.displayName || undefined,
+    userId: r.userId,
+    collectionId: c.id,
+    ...t.render('alerts-frozen', view),
+    headers: { ...automatic('auto-generated'), ...threadHeaders(collectionThreadId(c.id, s.mailDomain)) },
+  };
+}

@@ -1,0 +1,228 @@
+// Delivering one inbound message to one submission address, exactly once:
+// the items, their change-log rows and the inbound-message record commit in
+// one transaction, so the record's (address, dedupeKey) key proves the
+// message was applied, and a retry (same Message-ID, same address) finds it
+// and changes nothing. What each item becomes is decided first (itip.ts)
+// against the stored copy read outside the transaction; the write then
+// insists on that copy's version (or on its absence), and a concurrent change
+// makes the whole delivery start over: optimistic, no lock held while parsing.
+import type { ResultSetHeader } from 'mysql2/promise';
+import type { Store } from '../store/index.ts';
+import type { Prisma } from '../store/prisma.ts';
+import { NotFound, PreconditionFailed } from './errors.ts';
+import { applyItip, type IncomingObject, type ItipOutcome } from './itip.ts';
+import { countUse, insertRecord, inTransaction, prepareItem, storedByUid, wasDelivered, writeItem, type ItemWrite } from './inbound-write.ts';
+import { isUniqueViolation } from './prisma-errors.ts';
+import type { RoutedAddress } from './routing.ts';
+import ICAL from 'ical.js';
+
+export type InboundOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'rejected' | 'deferred';
+
+/** What the record keeps of the message itself. */
+export interface InboundEnvelope {
+  messageId: string;
+  /** SHA-256 (hex) of the Message-ID; the exactly-once key with the address. */
+  dedupeKey: string;
+  mailFrom: string;
+  rcptTo: string;
+  remoteAddress: string;
+  headerFrom: string;
+  subject: string;
+  sizeBytes: number;
+}
+
+export interface DeliveredItem {
+  uid: string;
+  action: ItipOutcome['action'];
+  summary: string;
+  resourceName: string | null;
+}
+
+export interface DeliverySummary {
+  duplicate: boolean;
+  items: DeliveredItem[];
+  notes: string[];
+  recordId: bigint | null;
+}
+
+export interface Delivery {
+  address: RoutedAddress;
+  envelope: InboundEnvelope;
+  objects: IncomingObject[];
+  /** The stages' verdicts so far; the delivery adds its own. */
+  trace: Record<string, unknown>;
+  spamScore: number | null;
+  /** The reply the sender will get for this outcome (the adapter's words). */
+  replyFor(summary: Omit<DeliverySummary, 'recordId'>): string;
+  /** Set when a quarantined message is released: its record is updated, not created. */
+  releaseOf?: bigint;
+}
+
+const MAX_ATTEMPTS = 4;
+const TX_OPTIONS = { maxWait: 10_000, timeout: 60_000 };
+
+interface Plan {
+  outcome: ItipOutcome;
+  uid: string;
+  summary: string;
+  write?: ItemWrite;
+}
+
+export async function deliverToCollection(store: Store, delivery: Delivery): Promise<DeliverySummary> {
+  const { address, envelope } = delivery;
+  for (let attempt = 1; ; attempt++) {
+    if (delivery.releaseOf === undefined && (await wasDelivered(store, address.addressId, envelope.dedupeKey))) {
+      return { duplicate: true, items: [], notes: ['this message was already delivered to this address'], recordId: null };
+    }
+    const plans = await planDelivery(store, delivery);
+    const items = plans.map((p) => ({ uid: p.uid, action: p.outcome.action, summary: p.summary, resourceName: null as string | null }));
+    const notes = plans.flatMap((p) => p.outcome.notes);
+    const summary = { duplicate: false, items, notes };
+    try {
+      const recordId = await inTransaction(store, async (conn) => {
+        for (const [i, plan] of plans.entries()) {
+          if (plan.write) items[i]!.resourceName = (await writeItem(conn, plan.write)).resourceName;
+        }
+        const trace = traceText({ ...delivery.trace, delivery: { items, notes } });
+        const reply = delivery.replyFor(summary).slice(0, 512);
+        let id: bigint;
+        if (delivery.releaseOf !== undefined) {
+          id = delivery.releaseOf;
+          const [deleted] = await conn.execute<ResultSetHeader>('DELETE FROM quarantined_messages WHERE inboundMessageId = ?', [String(id)]);
+          // Released twice at once: the other release won and delivered it.
+          if (deleted.affectedRows === 0) throw new NotFound(`no quarantined message ${id}`);
+          await conn.execute("UPDATE inbound_messages SET outcome = 'accepted', reply = ?, trace = ? WHERE id = ?", [reply, trace, String(id)]);
+        } else {
+          id = await insertRecord(conn, {
+            ...envelope,
+            userId: address.ownerId,
+            addressId: address.addressId,
+            collectionId: address.collectionId,
+            outcome: 'accepted',
+            reply,
+            spamScore: delivery.spamScore,
+            trace,
+          });
+        }
+        await countUse(conn, address.addressId);
+        return id;
+      });
+      return { ...summary, recordId };
+    } catch (err) {
+      // The same message delivered concurrently over another connection: it won.
+      if (isDuplicateKey(err) && delivery.releaseOf === undefined && (await wasDelivered(store, address.addressId, envelope.dedupeKey))) {
+        return { duplicate: true, items: [], notes: ['this message was already delivered to this address'], recordId: null };
+      }
+      if (err instanceof PreconditionFailed && attempt < MAX_ATTEMPTS) continue;
+      throw err;
+    }
+  }
+}
+
+const isDuplicateKey = (err: unknown) => (err as { code?: string } | null)?.code === 'ER_DUP_ENTRY' || isUniqueViolation(err);
+
+async function planDelivery(store: Store, delivery: Delivery): Promise<Plan[]> {
+  const { address } = delivery;
+  const plans: Plan[] = [];
+  for (const object of delivery.objects) {
+    const uid = uidOf(object.icalendar);
+    const stored = await storedByUid(store, address.collectionId, uid);
+    const outcome = applyItip(object, stored?.icalendar ?? null, { ownerEmail: address.ownerEmail, collectionZone: address.timeZone });
+    const plan: Plan = { outcome, uid, summary: '' };
+    if (outcome.change) {
+      const parsed = prepareItem(outcome.icalendar, address);
+      plan.write = {
+        actorUserId: address.ownerId,
+        collectionId: address.collectionId,
+        icalendar: outcome.icalendar,
+        parsed,
+        timeZone: address.timeZone,
+        expectedVersion: stored ? stored.version : null,
+      };
+      plan.summary = parsed.summary;
+    }
+    plans.push(plan);
+  }
+  return plans;
+}
+
+function uidOf(text: string): string {
+  const calendar = new ICAL.Component(ICAL.parse(text) as unknown[]);
+  const first = calendar.getAllSubcomponents().find((c) => c.name !== 'vtimezone');
+  return String(first?.getFirstPropertyValue('uid') ?? '').trim();
+}
+
+const MAX_TRACE = 60_000;
+
+export function traceText(trace: Record<string, unknown>): string {
+  const text = JSON.stringify(trace, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return text.length <= MAX_TRACE ? text : JSON.stringify({ truncated: true, head: text.slice(0, MAX_TRACE - 100) });
+}
+
+async function writeRecord(
+  tx: Prisma.TransactionClient,
+  delivery: Pick<Delivery, 'address' | 'envelope' | 'spamScore'>,
+  outcome: InboundOutcome,
+  reply: string,
+  trace: Record<string, unknown>,
+  dedupeKey: string | null,
+): Promise<bigint> {
+  const { envelope: e, address: a } = delivery;
+  const row = await tx.inboundMessage.create({
+    data: {
+      userId: a.ownerId,
+      addressId: a.addressId,
+      collectionId: a.collectionId,
+      dedupeKey,
+      messageId: e.messageId.slice(0, 255),
+      mailFrom: e.mailFrom.slice(0, 320),
+      rcptTo: e.rcptTo.slice(0, 320),
+      remoteAddress: e.remoteAddress.slice(0, 45),
+      headerFrom: e.headerFrom.slice(0, 320),
+      subject: e.subject.slice(0, 255),
+      sizeBytes: e.sizeBytes,
+      outcome,
+      reply: reply.slice(0, 512),
+      spamScore: delivery.spamScore,
+      trace: traceText(trace),
+    },
+    select: { id: true },
+  });
+  return row.id;
+}
+
+
+/**
+ * Records a message that was not delivered (refused, deferred), so its owner
+ * can see why. No dedupe key: the sender may send it again.
+ */
+export async function recordRefusal(
+  store: Store,
+  refusal: Pick<Delivery, 'address' | 'envelope' | 'spamScore' | 'trace'> & { outcome: 'rejected' | 'deferred'; reply: string },
+): Promise<void> {
+  await store.db.$transaction((tx) => writeRecord(tx, refusal, refusal.outcome, refusal.reply, refusal.trace, null));
+}
+
+/** Holds a message as received, in the same transaction as its record (exactly-once as a delivery). */
+export async function quarantineMessage(
+  store: Store,
+  q: Pick<Delivery, 'address' | 'envelope' | 'trace'> & { spamScore: number; spamSymbols: string[]; raw: Buffer; reply: string },
+): Promise<{ duplicate: boolean; recordId: bigint | null }> {
+  try {
+    return await store.db.$transaction(async (tx) => {
+      const existing = await tx.inboundMessage.findUnique({
+        where: { addressId_dedupeKey: { addressId: q.address.addressId, dedupeKey: q.envelope.dedupeKey } },
+        select: { id: true },
+      });
+      if (existing) return { duplicate: true, recordId: null };
+      const recordId = await writeRecord(tx, q, 'quarantined', q.reply, q.trace, q.envelope.dedupeKey);
+      await tx.quarantinedMessage.create({
+        data: { inboundMessageId: recordId, userId: q.address.ownerId, spamScore: q.spamScore, spamSymbols: q.spamSymbols.join(',').slice(0, 2000), raw: new Uint8Array(q.raw) },
+      });
+      return { duplicate: false, recordId };
+    }, TX_OPTIONS);
+  } catch (err) {
+    if (isUniqueViolation(err)) return { duplicate: true, recordId: null };
+    throw err;
+  }
+}

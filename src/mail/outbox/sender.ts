@@ -1,0 +1,57 @@
+// The outbox behind a send(message) interface, for senders that are not a
+// fan-out: the SMTP robot's confirmations (shaped like its MailSender), and
+// later support replies. send() commits one outbox row on its own;
+// enqueueWith() joins the caller's Prisma transaction, so a confirmation
+// commits with the items it confirms, or not at all.
+import type { Store } from '../../store/index.ts';
+import type { Prisma } from '../../store/prisma.ts';
+import { mysqlRunner, prismaRunner, type SqlRunner } from '../../store/sql.ts';
+import { enqueueMessages } from './enqueue.ts';
+
+export interface SendableMessage {
+  /** Defaults to MAIL_FROM; a different From should stay on MAIL_DOMAIN (DKIM alignment). */
+  from?: string;
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  headers?: Record<string, string>;
+  inReplyTo?: string;
+  references?: string;
+  /** Outbox kind; default "confirmation". */
+  kind?: string;
+  userId?: bigint | null;
+  collectionId?: bigint | null;
+}
+
+function enqueue(sql: SqlRunner, mailDomain: string, m: SendableMessage, now: Date) {
+  const headers: Record<string, string> = { ...(m.headers ?? {}) };
+  if (m.inReplyTo) headers['In-Reply-To'] = m.inReplyTo;
+  if (m.references) headers.References = m.references;
+  return enqueueMessages(
+    sql,
+    mailDomain,
+    [{ kind: m.kind ?? 'confirmation', to: m.to, from: m.from, userId: m.userId, collectionId: m.collectionId, subject: m.subject, text: m.text, html: m.html, headers }],
+    now,
+  );
+}
+
+export class OutboxSender {
+  constructor(
+    private readonly store: Store,
+    private readonly mailDomain: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Queues the message; the outbox-delivery job sends it. Resolves with its Message-ID (without <>). */
+  async send(m: SendableMessage): Promise<{ messageId: string }> {
+    const [queued] = await enqueue(mysqlRunner(this.store.pool), this.mailDomain, m, this.now());
+    return { messageId: queued!.messageId };
+  }
+
+  /** Queues the message inside the caller's transaction. */
+  async enqueueWith(tx: Prisma.TransactionClient, m: SendableMessage): Promise<{ messageId: string }> {
+    const [queued] = await enqueue(prismaRunner(tx), this.mailDomain, m, this.now());
+    return { messageId: queued!.messageId };
+  }
+}

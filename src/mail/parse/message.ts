@@ -1,0 +1,100 @@
+// MIME in: one pass of mailparser over the message, then a walk through what
+// it holds that may become items: calendar parts (text/calendar and .ics
+// attachments), Outlook's TNEF (winmail.dat), forwarded messages attached as
+// message/rfc822 (searched the same way, a few levels deep), and the HTML
+// parts' schema.org JSON-LD. Plain text is kept for plain-mail items.
+import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+import { htmlToText } from './html.ts';
+import { extractJsonLd } from './json-ld.ts';
+import { decodeTnef } from './tnef.ts';
+
+export interface CalendarPart {
+  /** Where it was found, for the trace: "text/calendar", "invite.ics", "forwarded: invite.ics". */
+  source: string;
+  text: string;
+}
+
+export interface MailContent {
+  subject: string;
+  from: { address: string; name: string } | null;
+  messageId: string | null;
+  date: Date | null;
+  /** The body as text (HTML converted when there is no text part). */
+  text: string;
+  calendarParts: CalendarPart[];
+  /** schema.org objects from <script type="application/ld+json"> at any level. */
+  jsonLd: unknown[];
+  /** The message carries another one (message/rfc822) or says it is a forward. */
+  forwarded: boolean;
+  headers: Map<string, unknown>;
+  /** Every header field name present, lower-cased (mailparser moves some, e.g. List-Id, out of `headers`). */
+  headerNames: Set<string>;
+  notes: string[];
+}
+
+const MAX_DEPTH = 3;
+const CALENDAR_TYPES = new Set(['text/calendar', 'application/ics', 'text/x-vcalendar', 'application/x-ics']);
+const TNEF_TYPES = new Set(['application/ms-tnef', 'application/vnd.ms-tnef']);
+const FORWARD_SUBJECT = /^\s*(fwd?|fw|wg|tr|rv|doorst|vs|enc)\s*:/i;
+
+export async function readMail(raw: Buffer): Promise<MailContent> {
+  const mail = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: 2_000_000 });
+  const content: MailContent = {
+    subject: (mail.subject ?? '').trim(),
+    from: firstAddress(mail.from),
+    messageId: mail.messageId ?? null,
+    date: mail.date ?? null,
+    text: bodyText(mail),
+    calendarParts: [],
+    jsonLd: [],
+    forwarded: FORWARD_SUBJECT.test(mail.subject ?? ''),
+    headers: mail.headers,
+    headerNames: new Set(mail.headerLines.map((h) => h.key.toLowerCase())),
+    notes: [],
+  };
+  await walk(mail, content, 0, '');
+  return content;
+}
+
+function firstAddress(from: AddressObject | undefined): MailContent['from'] {
+  const first = from?.value[0];
+  return first?.address ? { address: first.address.toLowerCase(), name: first.name ?? '' } : null;
+}
+
+function bodyText(mail: ParsedMail): string {
+  if (mail.text && mail.text.trim() !== '') return mail.text;
+  if (typeof mail.html === 'string' && mail.html !== '') return htmlToText(mail.html);
+  return '';
+}
+
+async function walk(mail: ParsedMail, content: MailContent, depth: number, prefix: string): Promise<void> {
+  if (typeof mail.html === 'string') content.jsonLd.push(...extractJsonLd(mail.html, content.notes));
+  for (const attachment of mail.attachments) {
+    const type = attachment.contentType.toLowerCase();
+    const name = (attachment.filename ?? '').toLowerCase();
+    const label = prefix + (attachment.filename ?? type);
+    if (CALENDAR_TYPES.has(type) || /\.(ics|vcs|ical|icalendar)$/.test(name)) {
+      content.calendarParts.push({ source: label, text: attachment.content.toString('utf8') });
+    } else if (TNEF_TYPES.has(type) || name === 'winmail.dat') {
+      await readTnef(attachment, content, label);
+    } else if (type === 'message/rfc822' && depth < MAX_DEPTH) {
+      content.forwarded = true;
+      const inner = await simpleParser(attachment.content, { skipImageLinks: true, skipTextLinks: true });
+      if (content.text.trim() === '') content.text = bodyText(inner);
+      await walk(inner, content, depth + 1, `${prefix}forwarded: `);
+    }
+  }
+}
+
+async function readTnef(attachment: Attachment, content: MailContent, label: string): Promise<void> {
+  const tnef = decodeTnef(attachment.content);
+  if (!tnef) {
+    content.notes.push(`${label}: not readable as TNEF, ignored`);
+    return;
+  }
+  for (const file of tnef.attachments) {
+    if (/\.(ics|vcs)$/i.test(file.name)) content.calendarParts.push({ source: `${label}: ${file.name}`, text: file.content.toString('utf8') });
+  }
+  if (content.text.trim() === '' && tnef.body) content.text = tnef.body;
+  content.notes.push(`${label}: TNEF with ${tnef.attachments.length} attachment(s)`);
+}
