@@ -29,7 +29,7 @@ import { createUser } from '../src/domain/accounts.ts';
 import { createCollectionAddress } from '../src/domain/addresses.ts';
 import { SYSTEM } from '../src/domain/audit.ts';
 import { createCollection } from '../src/domain/collections.ts';
-import { FileOutbox } from '../src/mail/out/outbox.ts';
+import { OutboxSender } from '../src/mail/outbox/sender.ts';
 import { startSmtpRobot } from '../src/smtp/server.ts';
 import { openStore } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
@@ -165,7 +165,7 @@ export async function run(): Promise<BenchResult[]> {
     }
     const robotWith = async (env: Record<string, string>) => {
       const config = loadConfig({ MAIL_DOMAIN: 'tidings.test', SMTP_PORT: '0', SMTP_CONNECTIONS_PER_MINUTE: '0', SMTP_MESSAGES_PER_HOUR: '0', SMTP_MAX_CONNECTIONS: '1000', OUTBOX_DIR: outbox, ...env });
-      return startSmtpRobot({ store, log: pino({ level: 'silent' }), config, outbox: new FileOutbox(outbox), resolver });
+      return startSmtpRobot({ store, log: pino({ level: 'silent' }), config, outbox: new OutboxSender(store, config.mailDomain), resolver });
     };
 
     const bare = await bareServer();

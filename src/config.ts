@@ -33,7 +33,7 @@ export interface Config {
 export interface OutboundMailConfig {
   /** The From of every message Tidings sends, e.g. "Tidings <notifications@MAIL_DOMAIN>". */
   from: string;
-  /** .eml files go here when OUTBOUND_SMTP_URL is unset. */
+  /** OUTBOX_DIR: every outgoing message (alerts, digests, confirmations …) is written here as .eml when OUTBOUND_SMTP_URL is unset. */
   outboxDir: string;
   /** DKIM signing, when a key file is set. */
   dkim: { domain: string; selector: string; privateKeyFile: string } | null;
@@ -76,7 +76,6 @@ export interface SmtpConfig {
   spamMaxBytes: number;
   /** Confirmations sent to one recipient per hour at most (0: none at all). */
   confirmationsPerHour: number;
-  outboxDir: string;
 }
 
 /** A bad variable: the message names it and says what is wrong, in one line. */
@@ -118,7 +117,6 @@ export const DEFAULTS = {
   SPAMD_TIMEOUT_MS: '15000',
   SPAM_MAX_BYTES: '512000',
   CONFIRMATIONS_PER_HOUR: '5',
-  OUTBOX_DIR: 'var/outbox',
   // CalDAV: per-user request budget per minute (a client syncing every minute
   // needs a handful), failed-login limits and the verified-login cache.
   DAV_RATE_LIMIT: '600',
@@ -126,8 +124,10 @@ export const DEFAULTS = {
   LOGIN_FAILURES_PER_ADDRESS: '50',
   LOGIN_FAILURE_WINDOW_SECONDS: '900',
   AUTH_CACHE_SECONDS: '60',
-  // Alerts and outbound mail (README "Alerts and outbound mail").
+  // Alerts and outbound mail (README "Alerts and outbound mail"); the SMTP
+  // robot's confirmations go through the same outbox.
   MAIL_FROM: '',
+  OUTBOX_DIR: 'var/outbox',
   DKIM_PRIVATE_KEY_FILE: '',
   DKIM_SELECTOR: 'tidings',
   DKIM_DOMAIN: '',
@@ -235,7 +235,6 @@ function smtpConfig(env: Env, mailDomain: string): SmtpConfig {
     spamdTimeoutMs: integer(env, 'SPAMD_TIMEOUT_MS', 100, 600_000),
     spamMaxBytes: integer(env, 'SPAM_MAX_BYTES', 1024, 100 * 1024 * 1024),
     confirmationsPerHour: integer(env, 'CONFIRMATIONS_PER_HOUR', 0, 10_000),
-    outboxDir: read(env, 'OUTBOX_DIR').trim(),
   };
 }
 

@@ -5,7 +5,7 @@ import { listen } from './http/server.ts';
 import { buildJobContext } from './jobs/context.ts';
 import { startJobs } from './jobs/scheduler.ts';
 import type { Logger } from './log.ts';
-import { FileOutbox } from './mail/out/outbox.ts';
+import { OutboxSender } from './mail/outbox/sender.ts';
 import type { DnsResolver } from './smtp/authenticity.ts';
 import { startSmtpRobot } from './smtp/server.ts';
 import { openStore } from './store/index.ts';
@@ -31,7 +31,9 @@ export async function startService(config: Config, log: Logger, overrides: Servi
   const store = openStore(config.databaseUrl);
   const http = await listen(createApp({ store, log: log.child({ part: 'http' }), config }), config.httpPort, config.bindAddress);
   log.info({ port: http.port, address: config.bindAddress }, 'HTTP listening');
-  const smtp = await startSmtpRobot({ store, log: log.child({ part: 'smtp' }), config, outbox: new FileOutbox(config.smtp.outboxDir), resolver: overrides.resolver });
+  // Confirmations are outbox rows like every other message: the outbox-delivery job sends them (relay or OUTBOX_DIR).
+  const outbox = new OutboxSender(store, config.mailDomain);
+  const smtp = await startSmtpRobot({ store, log: log.child({ part: 'smtp' }), config, outbox, resolver: overrides.resolver });
   log.info({ port: smtp.port, address: config.bindAddress, starttls: config.smtp.tlsKeyFile !== null, proxyProtocol: config.smtp.proxyProtocol }, 'SMTP listening');
   const jobContext = await buildJobContext({ config, store, log: log.child({ part: 'jobs' }) });
   const jobs = await startJobs(jobContext);

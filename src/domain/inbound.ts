@@ -9,7 +9,10 @@
 import type { ResultSetHeader } from 'mysql2/promise';
 import type { Store } from '../store/index.ts';
 import type { Prisma } from '../store/prisma.ts';
+import { mysqlRunner, placeholders } from '../store/sql.ts';
+import { describeCalendarObject } from './alerts/item-details.ts';
 import { NotFound, PreconditionFailed } from './errors.ts';
+import type { ItemKind } from './icalendar.ts';
 import { applyItip, type IncomingObject, type ItipOutcome } from './itip.ts';
 import { countUse, insertRecord, inTransaction, prepareItem, storedByUid, wasDelivered, writeItem, type ItemWrite } from './inbound-write.ts';
 import { isUniqueViolation } from './prisma-errors.ts';
@@ -225,4 +228,25 @@ export async function quarantineMessage(
     if (isUniqueViolation(err)) return { duplicate: true, recordId: null };
     throw err;
   }
+}
+
+export interface DeliveredDetails {
+  kind: ItemKind;
+  startUtc: Date | null;
+  allDay: boolean;
+}
+
+/**
+ * What a confirmation shows of delivered items (kind, start, all-day), read
+ * after the commit by resource name; only the confirmation path pays for it.
+ */
+export async function describeDelivered(store: Store, collectionId: bigint, resourceNames: string[]): Promise<Map<string, DeliveredDetails>> {
+  const out = new Map<string, DeliveredDetails>();
+  if (resourceNames.length === 0) return out;
+  const rows = await mysqlRunner(store.pool).rows<{ resourceName: string; kind: ItemKind; startUtc: Date | null; icalendar: string }>(
+    `SELECT resourceName, kind, startUtc, icalendar FROM items WHERE collectionId = ? AND resourceName IN (${placeholders(resourceNames.length)})`,
+    [collectionId, ...resourceNames],
+  );
+  for (const r of rows) out.set(r.resourceName, { kind: r.kind, startUtc: r.startUtc ?? null, allDay: describeCalendarObject(r.icalendar).allDay });
+  return out;
 }

@@ -4,6 +4,15 @@
 // joined with the owner and the collection so DATA needs no second lookup.
 // The same table answers a front MTA through the Postfix mysql_table(5)
 // query in README "SMTP robot".
+//
+// Two kinds of address are routed: 'collection' (mail becomes items) and
+// 'bounce', Tidings' own return addresses (bounces@ and unsubscribe@
+// MAIL_DOMAIN, put in the table by ensureReturnRoutes, domain/bounces): DSNs
+// to the VERP address bounces+<token>@ and List-Unsubscribe mailtos to
+// unsubscribe+<token>@. Those get their own verdict, 'return-mail': the
+// robot hands them to receiveReturnMail and nothing else (no sender policy,
+// no spam check, no item, no reply). The lookup key drops the +token
+// (addressKey); the robot keeps the full recipient for the handler.
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Store } from '../store/index.ts';
 import { addressKey, type ItemMode, type SenderPolicy } from './addresses.ts';
@@ -24,8 +33,16 @@ export interface RoutedAddress {
   components: string[];
 }
 
+/** A return address (kind 'bounce'): the table entry, without the recipient's +token. */
+export interface ReturnAddress {
+  addressId: bigint;
+  /** e.g. "bounces@tidings.example". */
+  address: string;
+}
+
 export type Routing =
   | { verdict: 'deliver'; address: RoutedAddress }
+  | { verdict: 'return-mail'; address: ReturnAddress }
   | { verdict: 'unknown' }
   | { verdict: 'disabled'; reason: string }
   | { verdict: 'over-quota' };
@@ -56,8 +73,15 @@ export async function routeAddressById(store: Store, addressId: bigint): Promise
 }
 
 function verdictOf(row: RowDataPacket | undefined): Routing {
+  if (row?.kind === 'bounce') {
+    // The return addresses' owner is only the row's required owner (the first
+    // admin): their being disabled or over quota must not turn bounces away,
+    // and return mail stores nothing. Disabling the address itself does.
+    if (!row.enabled) return { verdict: 'disabled', reason: 'the address is disabled' };
+    return { verdict: 'return-mail', address: { addressId: BigInt(row.id as string), address: `${row.localPart}@${row.domain}` } };
+  }
   // Support and other address kinds belong to later parts of Tidings; until
-  // they exist, the robot knows only collection addresses.
+  // they exist, the robot knows only collection and return addresses.
   if (!row || row.kind !== 'collection' || row.collectionId === null || row.timeZone === null) return { verdict: 'unknown' };
   if (!row.enabled) return { verdict: 'disabled', reason: 'the address is disabled' };
   if (Number(row.ownerDisabled)) return { verdict: 'disabled', reason: "the address's owner is disabled" };

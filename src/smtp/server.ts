@@ -6,9 +6,12 @@
 // a real resolver).
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { loadMailTemplates } from '../alerts/templates.ts';
 import type { Config } from '../config.ts';
+import { serviceSecret } from '../domain/alerts/service-secrets.ts';
+import type { ReturnMailSettings } from '../domain/bounces/return-mail.ts';
 import type { Logger } from '../log.ts';
-import type { MailSender } from '../mail/out/outbox.ts';
+import type { MailSender } from '../mail/outbox/sender.ts';
 import type { Store } from '../store/index.ts';
 import type { DnsResolver } from './authenticity.ts';
 import { TidingsSmtpServer } from './connection.ts';
@@ -28,7 +31,8 @@ export interface SmtpRobot {
 export interface RobotOptions {
   store: Store;
   log: Logger;
-  config: Pick<Config, 'mailDomain' | 'maxMessageBytes' | 'publicUrl' | 'spamdUrl' | 'smtpPort' | 'bindAddress' | 'smtp'>;
+  config: Pick<Config, 'mailDomain' | 'maxMessageBytes' | 'publicUrl' | 'spamdUrl' | 'smtpPort' | 'bindAddress' | 'smtp' | 'mail'>;
+  /** Where confirmations go: the real outbox (OutboxSender) in the service. */
   outbox: MailSender;
   resolver?: DnsResolver;
 }
@@ -49,6 +53,21 @@ export function trustedRelayCheck(networks: string[]): (ip: string) => boolean {
   };
 }
 
+/** The return-mail settings, the unsubscribe secret read from the database once when not configured (as the web's unsubscribe page does). */
+function returnMailSettings(store: Store, mail: Config['mail']): () => Promise<ReturnMailSettings> {
+  let kept: Promise<ReturnMailSettings> | null = null;
+  return () => {
+    kept ??= (async () => ({
+      unsubscribeSecret: mail.unsubscribeSecret ?? (await serviceSecret(store, 'unsubscribe')),
+      bounceSuspendThreshold: mail.bounceSuspendThreshold,
+    }))().catch((err: unknown) => {
+      kept = null;
+      throw err;
+    });
+    return kept;
+  };
+}
+
 export async function startSmtpRobot(options: RobotOptions): Promise<SmtpRobot> {
   const { config } = options;
   const smtp = config.smtp;
@@ -59,6 +78,8 @@ export async function startSmtpRobot(options: RobotOptions): Promise<SmtpRobot> 
     spamd: config.spamdUrl ? new SpamdClient(config.spamdUrl, smtp.spamdTimeoutMs) : null,
     limits: createRateLimits(options.store, smtp),
     outbox: options.outbox,
+    templates: loadMailTemplates(),
+    returnMail: returnMailSettings(options.store, config.mail),
     resolver: options.resolver,
     isTrustedRelay: trustedRelayCheck(smtp.trustedRelays),
   };

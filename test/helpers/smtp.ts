@@ -1,5 +1,7 @@
 // The real SMTP robot on port 0 over a test database, and a real SMTP client
-// (nodemailer's SMTPConnection) that returns the exact reply lines.
+// (nodemailer's SMTPConnection) that returns the exact reply lines. The robot
+// queues its confirmations in the real outbox (OutboxSender); outbox() runs
+// the real delivery pass (the .eml mailer) and returns what it wrote.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +9,9 @@ import { after } from 'node:test';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { FileOutbox } from '../../src/mail/out/outbox.ts';
+import { deliverOutbox } from '../../src/mail/outbox/delivery.ts';
+import { createMailer } from '../../src/mail/outbox/mailer.ts';
+import { OutboxSender } from '../../src/mail/outbox/sender.ts';
 import type { DnsResolver } from '../../src/smtp/authenticity.ts';
 import { startSmtpRobot, type SmtpRobot } from '../../src/smtp/server.ts';
 import type { Store } from '../../src/store/index.ts';
@@ -15,8 +19,8 @@ import type { Store } from '../../src/store/index.ts';
 export interface TestRobot extends SmtpRobot {
   config: Config;
   outboxDir: string;
-  /** The .eml files written to the outbox so far. */
-  outbox(): string[];
+  /** Delivers what is queued in the outbox (as .eml files), then returns every .eml file written so far, oldest first. */
+  outbox(): Promise<string[]>;
 }
 
 export async function startTestRobot(store: Store, resolver: DnsResolver, env: Record<string, string> = {}): Promise<TestRobot> {
@@ -30,20 +34,26 @@ export async function startTestRobot(store: Store, resolver: DnsResolver, env: R
     ...env,
   });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const robot = await startSmtpRobot({ store, log, config, outbox: new FileOutbox(outboxDir), resolver });
+  const robot = await startSmtpRobot({ store, log, config, outbox: new OutboxSender(store, config.mailDomain), resolver });
+  const mailer = createMailer({ mailDomain: config.mailDomain, outboundSmtpUrl: null, mail: config.mail });
   after(async () => {
     await robot.close();
+    mailer.close();
     rmSync(outboxDir, { recursive: true, force: true });
   });
   return {
     ...robot,
     config,
     outboxDir,
-    outbox: () =>
-      readdirSync(outboxDir)
+    outbox: async () => {
+      await deliverOutbox({ pool: store.pool, mailer, workerId: `test-robot:${process.pid}`, now: () => new Date(), maxAttempts: 1, retryBaseSeconds: 60 });
+      // Files are named <UTC second>-<outbox id>-<kind>.eml: sort by the id, not the name, for the order they were queued.
+      const id = (f: string) => Number(f.split('-')[1]);
+      return readdirSync(outboxDir)
         .filter((f) => f.endsWith('.eml'))
-        .sort()
-        .map((f) => readFileSync(path.join(outboxDir, f), 'utf8')),
+        .sort((a, b) => id(a) - id(b))
+        .map((f) => readFileSync(path.join(outboxDir, f), 'utf8'));
+    },
   };
 }
 

@@ -1,12 +1,17 @@
 // The Postfix mysql_table(5) query documented in README "SMTP robot", run as
 // written there (with %u and %d expanded and quoted the way Postfix does),
-// against the real routing table.
+// against the real routing table: collection addresses, and Tidings' own
+// return addresses (kind 'bounce': the VERP bounces+<token>@ and
+// unsubscribe+<token>@), which a front MTA must let through.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
-import { setUserDisabled } from '../../src/domain/accounts.ts';
+import { createUser, setUserDisabled } from '../../src/domain/accounts.ts';
 import { setAddressEnabled } from '../../src/domain/addresses.ts';
+import { ensureReturnRoutes } from '../../src/domain/bounces/return-mail.ts';
+import { routeRecipient } from '../../src/domain/routing.ts';
+import { queueMessages } from '../helpers/alerts.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { makeMailbox } from '../helpers/robot-world.ts';
 import { TEST_AUDIT } from '../helpers/world.ts';
@@ -49,5 +54,33 @@ describe('the documented Postfix recipient query', () => {
     await setUserDisabled(store, b.owner.email, true, TEST_AUDIT);
     assert.deepEqual(await lookup(b.address), []);
     assert.deepEqual(await lookup("x' OR '1'='1@tidings.test"), []);
+  });
+
+  it('answers OK for the return addresses: a VERP bounce address with its token, and the unsubscribe address', async () => {
+    const admin = await createUser(store, { email: 'admin@example.com', password: 'correct horse battery', isAdmin: true }, TEST_AUDIT);
+    await ensureReturnRoutes(store, 'tidings.test');
+    const [sent] = await queueMessages(store, 'tidings.test', ['member@example.net']);
+    const verp = `bounces+${sent!.verpToken}@tidings.test`;
+    assert.deepEqual(await lookup(verp), ['OK']);
+    assert.deepEqual(await lookup(verp.toUpperCase()), ['OK']);
+    assert.deepEqual(await lookup('bounces@tidings.test'), ['OK']);
+    assert.deepEqual(await lookup('unsubscribe+12.34.0123456789abcdef0123456789abcdef@tidings.test'), ['OK']);
+    // The robot agrees: its own verdict, with no collection behind it.
+    assert.equal((await routeRecipient(store, verp)).verdict, 'return-mail');
+    // Their owner is only the row's placeholder: disabling that account must not turn bounces away.
+    await setUserDisabled(store, admin.email, true, TEST_AUDIT);
+    assert.deepEqual(await lookup(verp), ['OK']);
+    assert.equal((await routeRecipient(store, verp)).verdict, 'return-mail');
+    await setUserDisabled(store, admin.email, false, TEST_AUDIT);
+  });
+
+  it('answers nothing for a disabled return address, another domain, or a name that merely starts like one', async () => {
+    await setAddressEnabled(store, 'unsubscribe@tidings.test', false, TEST_AUDIT);
+    assert.deepEqual(await lookup('unsubscribe+12.34.0123456789abcdef0123456789abcdef@tidings.test'), []);
+    assert.equal((await routeRecipient(store, 'unsubscribe+x@tidings.test')).verdict, 'disabled');
+    assert.deepEqual(await lookup('bounces+sometoken@other.example'), []);
+    assert.deepEqual(await lookup('bouncesx+sometoken@tidings.test'), []);
+    assert.deepEqual(await lookup('nobody+bounces@tidings.test'), []);
+    await setAddressEnabled(store, 'unsubscribe@tidings.test', true, TEST_AUDIT);
   });
 });

@@ -1,8 +1,7 @@
 // The outbox behind a send(message) interface, for senders that are not a
-// fan-out: the SMTP robot's confirmations (shaped like its MailSender), and
-// later support replies. send() commits one outbox row on its own;
-// enqueueWith() joins the caller's Prisma transaction, so a confirmation
-// commits with the items it confirms, or not at all.
+// fan-out: the SMTP robot's confirmations, and later support replies. send()
+// commits one outbox row on its own; enqueueWith() joins the caller's Prisma
+// transaction, so a message commits with its cause, or not at all.
 import type { Store } from '../../store/index.ts';
 import type { Prisma } from '../../store/prisma.ts';
 import { mysqlRunner, prismaRunner, type SqlRunner } from '../../store/sql.ts';
@@ -36,7 +35,12 @@ function enqueue(sql: SqlRunner, mailDomain: string, m: SendableMessage, now: Da
   );
 }
 
-export class OutboxSender {
+/** What a single-message sender needs (the SMTP robot's confirmations; tests may record instead). */
+export interface MailSender {
+  send(m: SendableMessage): Promise<{ messageId: string }>;
+}
+
+export class OutboxSender implements MailSender {
   constructor(
     private readonly store: Store,
     private readonly mailDomain: string,

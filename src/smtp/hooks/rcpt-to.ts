@@ -1,6 +1,9 @@
 // onRcptTo: routing through the submission-address table. No relaying,
 // ever: a recipient not in the table is unknown (550 5.1.1). The too-many-
-// recipients limit (452 4.5.3) is smtp-server's maxRecipients.
+// recipients limit (452 4.5.3) is smtp-server's maxRecipients. Tidings' own
+// return addresses (bounces+<token>@, unsubscribe+<token>@) are accepted
+// here with their own route; the recipient is kept as given, +token and all,
+// because the handler at DATA needs the token (the lookup ignores it).
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import { routeRecipient } from '../../domain/routing.ts';
 import type { RobotDeps } from '../deps.ts';
@@ -13,7 +16,8 @@ export function onRcptTo(deps: RobotDeps) {
       (routing) => {
         switch (routing.verdict) {
           case 'deliver':
-            routesOf(session).set(address.address.toLowerCase(), routing.address);
+          case 'return-mail':
+            routesOf(session).set(address.address.toLowerCase(), routing);
             return callback();
           case 'unknown':
             return callback(reply('unknownRecipient'));

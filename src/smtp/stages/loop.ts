@@ -1,8 +1,10 @@
 // Mail loops (RFC 5321 6.3): refuse a message that carries our own loop
 // header, a Message-ID minted by us (our confirmations and alerts), mail
 // from our own addresses, or more Received headers than any honest path has.
-import { LOOP_HEADER } from '../../mail/out/confirmation.ts';
 import { reply, type SmtpReply } from '../replies.ts';
+
+/** The header every automatic reply of the robot carries (its confirmations). */
+export const LOOP_HEADER = 'X-Tidings-Loop';
 
 export const MAX_RECEIVED_HEADERS = 25;
 
