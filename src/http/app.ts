@@ -43,6 +43,13 @@ export function createApp(deps: { store: Store; log: Logger; config?: Config; we
   app.all('/.well-known/caldav', (_req, res) => {
     res.redirect(301, '/dav/');
   });
+  // Clients given only the server's address (Apple Calendar, vdirsyncer) PROPFIND
+  // "/" before trying the well-known URL; send them to the DAV root as well.
+  // Other methods on "/" stay with the web pages.
+  app.use((req, res, next) => {
+    if (req.path === '/' && (req.method === 'PROPFIND' || req.method === 'REPORT')) res.redirect(301, '/dav/');
+    else next();
+  });
   app.use('/dav', createDavRouter({ store: deps.store, log: deps.log.child({ part: 'dav' }), config }, verifier));
   app.use('/feeds', createFeedsRouter(deps.store));
   app.use('/api/v1/app-passwords', createAppPasswordsRouter(deps.store, verifier));

@@ -27,6 +27,14 @@ describe('discovery', () => {
     }
   });
 
+  it('redirects a PROPFIND on the server root to /dav/, and leaves GET / alone', async () => {
+    const res = await fetch(`${base}/`, { method: 'PROPFIND', redirect: 'manual', headers: { Depth: '0' } });
+    assert.equal(res.status, 301);
+    assert.equal(res.headers.get('location'), '/dav/');
+    const get = await fetch(`${base}/`, { redirect: 'manual' });
+    assert.notEqual(get.status, 301);
+  });
+
   it('lets tsdav find the principal, the calendar home and every calendar from the server root', async () => {
     const ann = await makeUser(store, 'ann');
     await makeCollection(store, ann, { slug: 'family', name: 'Family' });
