@@ -1,15 +1,11 @@
 // Occurrences of an event within a time range, with each occurrence's own
 // title, place, status and alarms (a RECURRENCE-ID override replaces the
-// master's for its occurrence: RFC 5545 3.8.4.4). Times are turned into UTC
-// the way icalendar.ts does: TZID through the runtime's IANA database,
-// else the calendar's VTIMEZONE, else the collection's zone (floating).
+// master's for its occurrence: RFC 5545 3.8.4.4). Times become UTC through
+// icalendar.ts's ZoneResolver, the same rules the store indexes with.
 import ICAL from 'ical.js';
 import { createHash } from 'node:crypto';
 import { MAX_RECURRENCE_EXPANSION } from '../../consts.ts';
-import { resolveTzid, wallClockToUtc } from '../timezones.ts';
-
-type Component = InstanceType<typeof ICAL.Component>;
-type Time = InstanceType<typeof ICAL.Time>;
+import { ZoneResolver, type Component, type Time } from '../icalendar.ts';
 
 export interface EmailAlarm {
   /** Stable per alarm definition: reminders are remembered per occurrence and alarm. */
@@ -46,26 +42,6 @@ function zonedProp(c: Component, name: string): Zoned | null {
   if (!(v instanceof ICAL.Time)) return null;
   const tzid = p.getParameter('tzid');
   return { time: v, tzid: typeof tzid === 'string' ? tzid : null };
-}
-
-function converter(calendar: Component, floatingZone: string) {
-  return (time: Time, tzid: string | null): Date => {
-    if (time.zone?.tzid === 'UTC' || (time as unknown as { timezone?: string }).timezone === 'Z') {
-      return new Date(Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second));
-    }
-    const wall = { year: time.year, month: time.month, day: time.day, hour: time.isDate ? 0 : time.hour, minute: time.isDate ? 0 : time.minute, second: time.isDate ? 0 : time.second };
-    if (tzid && !time.isDate) {
-      const iana = resolveTzid(tzid);
-      if (iana) return wallClockToUtc(wall, iana);
-      const vtz = calendar.getAllSubcomponents('vtimezone').find((z) => String(z.getFirstPropertyValue('tzid') ?? '').trim() === tzid.trim());
-      if (vtz) {
-        const t = time.clone();
-        t.zone = new ICAL.Timezone(vtz);
-        return new Date(t.toUnixTime() * 1000);
-      }
-    }
-    return wallClockToUtc(wall, floatingZone);
-  };
 }
 
 function emailAlarms(c: Component): EmailAlarm[] {
@@ -111,7 +87,8 @@ export function occurrencesBetween(text: string, floatingZone: string, from: Dat
   const calendar = new ICAL.Component(ICAL.parse(text) as unknown[]);
   const events = calendar.getAllSubcomponents('vevent');
   const master = events.find((e) => !e.hasProperty('recurrence-id'));
-  const toUtc = converter(calendar, floatingZone);
+  const zones = new ZoneResolver(calendar, floatingZone);
+  const toUtc = (time: Time, tzid: string | null) => zones.toUtc(time, tzid);
   const overrides = new Map<number, Component>();
   for (const e of events) {
     const rid = zonedProp(e, 'recurrence-id');
