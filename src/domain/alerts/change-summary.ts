@@ -18,6 +18,22 @@ export interface ChangeRow {
   createdAt: Date;
 }
 
+/** The change-log columns a ChangeRow is read from (mysql2 rows). */
+export const CHANGE_ROW_COLUMNS = 'position, operation, uid, resourceName, changedFields, actorUserId, origin, createdAt';
+
+export function changeRowFromSql(r: Record<string, unknown>): ChangeRow {
+  return {
+    position: BigInt(r.position as string),
+    operation: r.operation as 'put' | 'delete',
+    uid: r.uid as string,
+    resourceName: r.resourceName as string,
+    changedFields: r.changedFields as string,
+    actorUserId: r.actorUserId === null ? null : BigInt(r.actorUserId as string),
+    origin: r.origin as ItemOrigin,
+    createdAt: r.createdAt as Date,
+  };
+}
+
 export interface ItemChange {
   uid: string;
   resourceName: string;

@@ -3,8 +3,7 @@
 // key is the claim two instances race for), and yesterday's change rows.
 import type { Pool } from '../../store/mysql.ts';
 import { mysqlRunner, type SqlRunner } from '../../store/sql.ts';
-import type { ItemOrigin } from '../items.ts';
-import type { ChangeRow } from './change-summary.ts';
+import { CHANGE_ROW_COLUMNS, changeRowFromSql, type ChangeRow } from './change-summary.ts';
 import { DEFAULT_DIGEST_TIME } from './digest-schedule.ts';
 
 export interface DigestSubscriber {
@@ -62,20 +61,11 @@ export async function claimDigestDay(sql: SqlRunner, userId: bigint, collectionI
 
 export async function changesBetween(sql: SqlRunner, collectionId: bigint, from: Date, to: Date): Promise<ChangeRow[]> {
   const rows = await sql.rows<Record<string, unknown>>(
-    `SELECT position, operation, uid, resourceName, changedFields, actorUserId, origin, createdAt FROM changes
+    `SELECT ${CHANGE_ROW_COLUMNS} FROM changes
       WHERE collectionId = ? AND createdAt >= ? AND createdAt < ? ORDER BY position LIMIT 20000`,
     [collectionId, from, to],
   );
-  return rows.map((r) => ({
-    position: BigInt(r.position as string),
-    operation: r.operation as 'put' | 'delete',
-    uid: r.uid as string,
-    resourceName: r.resourceName as string,
-    changedFields: r.changedFields as string,
-    actorUserId: r.actorUserId === null ? null : BigInt(r.actorUserId as string),
-    origin: r.origin as ItemOrigin,
-    createdAt: r.createdAt as Date,
-  }));
+  return rows.map(changeRowFromSql);
 }
 
 /** Events of the collection that may occur in [from, to) (candidates; occurrences.ts decides). */

@@ -8,8 +8,7 @@
 import type { Pool } from '../../store/mysql.ts';
 import { mysqlRunner, placeholders, type SqlRunner } from '../../store/sql.ts';
 import type { Role } from '../access.ts';
-import type { ItemOrigin } from '../items.ts';
-import type { ChangeRow } from './change-summary.ts';
+import { CHANGE_ROW_COLUMNS, changeRowFromSql, type ChangeRow } from './change-summary.ts';
 import { effectiveMode, type AlertMode } from './subscriptions.ts';
 
 /** Changes older than this when first seen are not alerted (a new install, or a long outage). */
@@ -62,20 +61,11 @@ export async function lockAlertState(sql: SqlRunner, collectionId: bigint): Prom
 
 export async function pendingChanges(sql: SqlRunner, collectionId: bigint, after: bigint): Promise<ChangeRow[]> {
   const rows = await sql.rows<Record<string, unknown>>(
-    `SELECT position, operation, uid, resourceName, changedFields, actorUserId, origin, createdAt FROM changes
+    `SELECT ${CHANGE_ROW_COLUMNS} FROM changes
       WHERE collectionId = ? AND position > ? ORDER BY position LIMIT ${MAX_BATCH_CHANGES}`,
     [collectionId, after],
   );
-  return rows.map((r) => ({
-    position: BigInt(r.position as string),
-    operation: r.operation as 'put' | 'delete',
-    uid: r.uid as string,
-    resourceName: r.resourceName as string,
-    changedFields: r.changedFields as string,
-    actorUserId: r.actorUserId === null ? null : BigInt(r.actorUserId as string),
-    origin: r.origin as ItemOrigin,
-    createdAt: r.createdAt as Date,
-  }));
+  return rows.map(changeRowFromSql);
 }
 
 export interface Member {
