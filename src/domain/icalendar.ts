@@ -34,10 +34,21 @@ export type Time = InstanceType<typeof ICAL.Time>;
 const DAY_MS = 86_400_000;
 
 export function parseCalendarObject(text: string, options: ParseOptions): ParsedItem {
+  checkItemSize(text);
+  return describeCalendar(parseVcalendar(text), options);
+}
+
+export function checkItemSize(text: string): void {
   if (Buffer.byteLength(text, 'utf8') > MAX_ITEM_BYTES) {
     throw new InvalidInput(`calendar object is larger than ${MAX_ITEM_BYTES} bytes`, 'max-resource-size');
   }
-  const calendar = parseVcalendar(text);
+}
+
+/**
+ * parseCalendarObject's checks and index fields for a VCALENDAR already
+ * parsed (the mail path builds one and should not parse its text again).
+ */
+export function describeCalendar(calendar: Component, options: ParseOptions): ParsedItem {
   if (calendar.getFirstPropertyValue('method') !== null) {
     throw new InvalidInput('a stored calendar object must not carry METHOD (RFC 4791 4.1)', 'valid-calendar-object-resource');
   }

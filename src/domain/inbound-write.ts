@@ -1,25 +1,107 @@
-// The write side of mail delivery on mysql2, in one transaction: the items
-// (with the same rules as items.ts putItem: change position bumped under the
-// collection's row lock, UID addressing, quota charged, one change-log row
-// each), the inbound record, the address's counters. Mail is the hot write
-// path of the robot and Prisma's interactive transactions cost it most of
-// its time (bench/smtp.bench.ts, and DESIGN.md "keep the hot paths on
-// mysql2"); reading and parsing happen before, outside the transaction.
+// The store side of mail delivery on mysql2, in as few round trips as the
+// rules allow, because mail is the robot's hot path and each round trip
+// costs it a socket write and read (bench/smtp.bench.ts):
+//   1. readForDelivery: one query answers "was this message delivered to
+//      this address already?" and returns the stored copies of its UIDs (and
+//      who holds the resource names they would take);
+//   2. commitDelivery: the whole transaction (the items with the same rules
+//      as items.ts putItem: change position bumped under the collection's
+//      row lock, quota charged conditionally, one change-log row each; the
+//      inbound record; the address's counters) goes to the server as one
+//      multi-statement batch, then COMMIT, or ROLLBACK when a row count shows
+//      a rule was broken. Nothing is committed until every check passed.
+// Concurrency is optimistic: updates insist on the version read in step 1,
+// creations on the UID (and resource name) still being free; a concurrent
+// writer makes the batch fail (PreconditionFailed, or a duplicate key) and
+// the caller starts over from step 1.
 import { createHash } from 'node:crypto';
-import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Store } from '../store/index.ts';
-import { Forbidden, InvalidInput, NotFound, PreconditionFailed, QuotaExceeded } from './errors.ts';
-import { changedFields, parseCalendarObject, type ParsedItem } from './icalendar.ts';
+import { placeholders } from '../store/sql.ts';
+import { InvalidInput, NotFound, PreconditionFailed, QuotaExceeded } from './errors.ts';
+import { changedFields, checkItemSize, describeCalendar, parseCalendarObject, type Component, type ParsedItem } from './icalendar.ts';
 import { computeEtag, defaultResourceName } from './items.ts';
 
+/** What the store holds for one UID, as read before planning. */
+export interface StoredCopy {
+  id: string;
+  icalendar: string;
+  version: number;
+  resourceName: string;
+  sizeBytes: number;
+}
+
+export interface DeliveryReads {
+  /** The address already has an accepted (or quarantined) record for this message. */
+  delivered: boolean;
+  byUid: Map<string, StoredCopy>;
+  /** Resource names in use in the collection (lower-cased), among the ones asked about. */
+  takenNames: Set<string>;
+}
+
+const id = (v: bigint) => String(v);
+
+/** Step 1: one query for the exactly-once key, the stored copies of `uids` and whether `names` are taken. */
+export async function readForDelivery(
+  store: Store,
+  q: { addressId: bigint; dedupeKey: string; collectionId: bigint; uids: string[]; names: string[] },
+): Promise<DeliveryReads> {
+  let sql = `SELECT 'delivered' AS k, NULL AS id, NULL AS uid, NULL AS resourceName, NULL AS icalendar, NULL AS version, NULL AS sizeBytes
+               FROM inbound_messages WHERE addressId = ? AND dedupeKey = ?`;
+  const params: string[] = [id(q.addressId), q.dedupeKey];
+  if (q.uids.length > 0) {
+    sql += ` UNION ALL
+             SELECT 'item', id, uid, resourceName, icalendar, version, sizeBytes FROM items
+              WHERE collectionId = ? AND (uid IN (${placeholders(q.uids.length)}) OR resourceName IN (${placeholders(Math.max(q.names.length, 1))}))`;
+    params.push(id(q.collectionId), ...q.uids, ...(q.names.length ? q.names : ['']));
+  }
+  const [rows] = await store.pool.execute<RowDataPacket[]>(sql, params);
+  const reads: DeliveryReads = { delivered: false, byUid: new Map(), takenNames: new Set() };
+  // UIDs and names compare as the database compares them (a _ci collation).
+  const asked = new Map(q.uids.map((u) => [u.toLowerCase(), u]));
+  for (const r of rows) {
+    if (r.k === 'delivered') {
+      reads.delivered = true;
+      continue;
+    }
+    reads.takenNames.add(String(r.resourceName).toLowerCase());
+    const uid = asked.get(String(r.uid).toLowerCase());
+    if (uid !== undefined) {
+      reads.byUid.set(uid, { id: String(r.id), icalendar: r.icalendar as string, version: Number(r.version), resourceName: r.resourceName as string, sizeBytes: Number(r.sizeBytes) });
+    }
+  }
+  return reads;
+}
+
+/** One item to write, planned against `existing` (null: the UID must still be free). */
 export interface ItemWrite {
-  actorUserId: bigint;
-  collectionId: bigint;
   icalendar: string;
   parsed: ParsedItem;
-  timeZone: string;
-  /** The stored version the plan was made against, or null: the item must not exist yet. */
-  expectedVersion: number | null;
+  existing: StoredCopy | null;
+  resourceName: string;
+  /** The tracked fields the change touches ('created' for a new item). */
+  changed: string[];
+}
+
+/** Checks a calendar for a collection, as preparePut does, from what routing already knows. */
+export function prepareItem(
+  calendar: Component,
+  text: string,
+  existing: StoredCopy | null,
+  collection: { timeZone: string; components: string[]; takenNames: Set<string> },
+): ItemWrite {
+  checkItemSize(text);
+  const parsed = describeCalendar(calendar, { floatingZone: collection.timeZone });
+  if (!collection.components.includes(parsed.kind)) {
+    throw new InvalidInput(`this collection does not accept ${parsed.kind} (it takes ${collection.components.join(',')})`, 'supported-calendar-component');
+  }
+  let resourceName = existing?.resourceName ?? defaultResourceName(parsed.uid);
+  if (!existing && collection.takenNames.has(resourceName.toLowerCase())) {
+    // Another item (of another UID) already has this name: a name of its own, derived from the UID.
+    resourceName = `${createHash('sha256').update(`${parsed.uid}\nmail`).digest('hex').slice(0, 40)}.ics`;
+  }
+  const changed = existing ? changedFields(parseCalendarObject(existing.icalendar, { floatingZone: collection.timeZone }).fields, parsed.fields) : ['created'];
+  return { icalendar: text, parsed, existing, resourceName, changed };
 }
 
 export interface RecordWrite {
@@ -40,112 +122,112 @@ export interface RecordWrite {
   trace: string;
 }
 
-/** Parses and checks an item for a collection, as preparePut does, from what routing already knows. */
-export function prepareItem(icalendar: string, collection: { timeZone: string; components: string[] }): ParsedItem {
-  const parsed = parseCalendarObject(icalendar, { floatingZone: collection.timeZone });
-  if (!collection.components.includes(parsed.kind)) {
-    throw new InvalidInput(`this collection does not accept ${parsed.kind} (it takes ${collection.components.join(',')})`, 'supported-calendar-component');
-  }
-  return parsed;
+export interface DeliveryCommit {
+  collectionId: bigint;
+  ownerId: bigint;
+  addressId: bigint;
+  items: ItemWrite[];
+  /** A new record, or the release of a quarantined one (its record updated). */
+  record: { insert: RecordWrite } | { release: bigint; reply: string; trace: string };
 }
 
-export async function inTransaction<T>(store: Store, fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
-  const conn = await store.pool.getConnection();
+type Statement = { sql: string; params: unknown[]; check?: (result: ResultSetHeader) => Error | null };
+
+/** Step 2: the transaction as one batch, then COMMIT; returns the inbound record's id. */
+export async function commitDelivery(store: Store, d: DeliveryCommit): Promise<bigint> {
+  const statements = deliveryStatements(d);
+  const conn = await store.batchPool.getConnection();
   try {
-    await conn.query('START TRANSACTION');
+    let results: ResultSetHeader[];
     try {
-      const result = await fn(conn);
+      const [r] = await conn.query(statements.map((s) => s.sql).join(';\n'), statements.flatMap((s) => s.params));
+      results = r as unknown as ResultSetHeader[];
+      for (const [i, s] of statements.entries()) {
+        const broken = s.check?.(results[i]!);
+        if (broken) throw broken;
+      }
       await conn.query('COMMIT');
-      return result;
     } catch (err) {
-      await conn.query('ROLLBACK').catch(() => undefined);
+      await conn.query('ROLLBACK').catch(() => conn.destroy());
       throw err;
     }
+    if ('release' in d.record) return d.record.release;
+    const inserted = results[statements.findIndex((s) => s.sql.startsWith('INSERT INTO inbound_messages'))]!;
+    return BigInt(inserted.insertId);
   } finally {
     conn.release();
   }
 }
 
-const id = (v: bigint) => String(v);
-
-export async function writeItem(conn: PoolConnection, w: ItemWrite): Promise<{ resourceName: string; created: boolean }> {
-  const [roles] = await conn.execute<RowDataPacket[]>('SELECT role FROM collection_members WHERE collectionId = ? AND userId = ?', [id(w.collectionId), id(w.actorUserId)]);
-  const role = roles[0]?.role as string | undefined;
-  if (!role) throw new NotFound(`no collection ${w.collectionId}`);
-  if (role === 'viewer') throw new Forbidden(`your role on collection ${w.collectionId} (viewer) does not allow changes`);
-
-  await conn.execute('UPDATE collections SET changePosition = changePosition + 1 WHERE id = ?', [id(w.collectionId)]);
-  const [cols] = await conn.execute<RowDataPacket[]>('SELECT changePosition, ownerId FROM collections WHERE id = ?', [id(w.collectionId)]);
-  if (!cols[0]) throw new NotFound(`no collection ${w.collectionId}`);
-  const position = String(cols[0].changePosition);
-  const ownerId = String(cols[0].ownerId);
-
-  const uid = w.parsed.uid;
-  const [found] = await conn.execute<RowDataPacket[]>('SELECT id, resourceName, icalendar, version, sizeBytes FROM items WHERE collectionId = ? AND uid = ?', [id(w.collectionId), uid]);
-  const existing = found[0] ?? null;
-  if (w.expectedVersion === null ? existing !== null : existing === null || Number(existing.version) !== w.expectedVersion) {
-    throw new PreconditionFailed('the item changed while the message was being delivered');
+function deliveryStatements(d: DeliveryCommit): Statement[] {
+  const out: Statement[] = [{ sql: 'START TRANSACTION', params: [] }];
+  if (d.items.length > 0) {
+    // The collection row lock serialises its writers; LAST_INSERT_ID(expr) hands the new position to @pos without a read.
+    out.push({
+      sql: 'UPDATE collections SET changePosition = LAST_INSERT_ID(changePosition + ?) WHERE id = ? AND ownerId = ?',
+      params: [d.items.length, id(d.collectionId), id(d.ownerId)],
+      check: (r) => (r.affectedRows === 1 ? null : new NotFound(`no collection ${d.collectionId}`)),
+    });
+    out.push({ sql: 'SET @pos = LAST_INSERT_ID() - ?', params: [d.items.length] });
+    const delta = d.items.reduce((sum, w) => sum + Buffer.byteLength(w.icalendar, 'utf8') - (w.existing?.sizeBytes ?? 0), 0);
+    if (delta > 0) {
+      out.push({
+        sql: 'UPDATE users SET usedBytes = usedBytes + ? WHERE id = ? AND usedBytes + ? <= quotaBytes',
+        params: [delta, id(d.ownerId), delta],
+        check: (r) => (r.affectedRows === 1 ? null : new QuotaExceeded('the owner of this collection has no quota left for this change')),
+      });
+    } else if (delta < 0) {
+      out.push({ sql: 'UPDATE users SET usedBytes = GREATEST(usedBytes + ?, 0) WHERE id = ?', params: [delta, id(d.ownerId)] });
+    }
+    for (const w of d.items) out.push(itemStatement(d.collectionId, w));
+    out.push({
+      sql: `INSERT INTO changes (collectionId, position, operation, uid, resourceName, changedFields, actorUserId, origin) VALUES ${d.items
+        .map((_, i) => `(?, @pos + ${i + 1}, 'put', ?, ?, ?, ?, 'email')`)
+        .join(', ')}`,
+      params: d.items.flatMap((w) => [id(d.collectionId), w.parsed.uid, w.resourceName, w.changed.join(',').slice(0, 255), id(d.ownerId)]),
+    });
   }
-  let resourceName = existing ? (existing.resourceName as string) : defaultResourceName(uid);
-  if (!existing) {
-    const [clash] = await conn.execute<RowDataPacket[]>('SELECT id FROM items WHERE collectionId = ? AND resourceName = ?', [id(w.collectionId), resourceName]);
-    if (clash.length) resourceName = `${createHash('sha256').update(`${uid}\n${position}`).digest('hex').slice(0, 40)}.ics`;
-  }
-
-  const sizeBytes = Buffer.byteLength(w.icalendar, 'utf8');
-  const delta = sizeBytes - (existing ? Number(existing.sizeBytes) : 0);
-  if (delta > 0) {
-    const [charged] = await conn.execute<ResultSetHeader>('UPDATE users SET usedBytes = usedBytes + ? WHERE id = ? AND usedBytes + ? <= quotaBytes', [delta, ownerId, delta]);
-    if (charged.affectedRows === 0) throw new QuotaExceeded('the owner of this collection has no quota left for this change');
-  } else if (delta < 0) {
-    await conn.execute('UPDATE users SET usedBytes = GREATEST(usedBytes + ?, 0) WHERE id = ?', [delta, ownerId]);
-  }
-
-  const version = existing ? Number(existing.version) + 1 : 1;
-  const etag = computeEtag(version, w.icalendar);
-  const p = w.parsed;
-  let changed: string[] = ['created'];
-  if (existing) {
-    changed = changedFields(parseCalendarObject(existing.icalendar as string, { floatingZone: w.timeZone }).fields, p.fields);
-    await conn.execute(
-      `UPDATE items SET kind = ?, summary = ?, startUtc = ?, endUtc = ?, isRecurring = ?, icalendar = ?, etag = ?, version = ?, sizeBytes = ?,
-              origin = 'email', updatedAt = NOW(3) WHERE id = ?`,
-      [p.kind, p.summary, p.startUtc, p.endUtc, p.isRecurring, w.icalendar, etag, version, sizeBytes, String(existing.id)],
-    );
+  if ('release' in d.record) {
+    const { release, reply, trace } = d.record;
+    out.push({
+      sql: 'DELETE FROM quarantined_messages WHERE inboundMessageId = ?',
+      params: [id(release)],
+      // Released twice at once: the other release won and delivered it.
+      check: (r) => (r.affectedRows === 1 ? null : new NotFound(`no quarantined message ${release}`)),
+    });
+    out.push({ sql: "UPDATE inbound_messages SET outcome = 'accepted', reply = ?, trace = ? WHERE id = ?", params: [reply.slice(0, 512), trace, id(release)] });
   } else {
-    await conn.execute(
-      `INSERT INTO items (collectionId, uid, resourceName, kind, icalendar, summary, startUtc, endUtc, isRecurring, etag, version, sizeBytes, origin, updatedAt)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'email', NOW(3))`,
-      [id(w.collectionId), uid, resourceName, p.kind, w.icalendar, p.summary, p.startUtc, p.endUtc, p.isRecurring, etag, version, sizeBytes],
-    );
+    out.push(recordStatement(d.record.insert));
   }
-  await conn.execute(
-    `INSERT INTO changes (collectionId, position, operation, uid, resourceName, changedFields, actorUserId, origin) VALUES (?, ?, 'put', ?, ?, ?, ?, 'email')`,
-    [id(w.collectionId), position, uid, resourceName, changed.join(',').slice(0, 255), id(w.actorUserId)],
-  );
-  return { resourceName, created: !existing };
+  out.push({ sql: 'UPDATE submission_addresses SET useCount = useCount + 1, lastUsedAt = NOW(3) WHERE id = ?', params: [id(d.addressId)] });
+  return out;
 }
 
-export async function insertRecord(conn: PoolConnection, r: RecordWrite): Promise<bigint> {
-  const [result] = await conn.execute<ResultSetHeader>(
-    `INSERT INTO inbound_messages (userId, addressId, collectionId, dedupeKey, messageId, mailFrom, rcptTo, remoteAddress, headerFrom, subject, sizeBytes, outcome, reply, spamScore, trace)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [id(r.userId), id(r.addressId), id(r.collectionId), r.dedupeKey, r.messageId.slice(0, 255), r.mailFrom.slice(0, 320), r.rcptTo.slice(0, 320), r.remoteAddress.slice(0, 45), r.headerFrom.slice(0, 320), r.subject.slice(0, 255), r.sizeBytes, r.outcome, r.reply.slice(0, 512), r.spamScore, r.trace],
-  );
-  return BigInt(result.insertId);
+function itemStatement(collectionId: bigint, w: ItemWrite): Statement {
+  const p = w.parsed;
+  const sizeBytes = Buffer.byteLength(w.icalendar, 'utf8');
+  const version = w.existing ? w.existing.version + 1 : 1;
+  const etag = computeEtag(version, w.icalendar);
+  if (!w.existing) {
+    // A concurrent creation of the UID or the name fails here with a duplicate key: the caller starts over.
+    return {
+      sql: `INSERT INTO items (collectionId, uid, resourceName, kind, icalendar, summary, startUtc, endUtc, isRecurring, etag, version, sizeBytes, origin, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'email', NOW(3))`,
+      params: [id(collectionId), p.uid, w.resourceName, p.kind, w.icalendar, p.summary, p.startUtc, p.endUtc, p.isRecurring, etag, version, sizeBytes],
+    };
+  }
+  return {
+    sql: `UPDATE items SET kind = ?, summary = ?, startUtc = ?, endUtc = ?, isRecurring = ?, icalendar = ?, etag = ?, version = ?, sizeBytes = ?,
+                 origin = 'email', updatedAt = NOW(3) WHERE id = ? AND version = ?`,
+    params: [p.kind, p.summary, p.startUtc, p.endUtc, p.isRecurring, w.icalendar, etag, version, sizeBytes, w.existing.id, w.existing.version],
+    check: (r) => (r.affectedRows === 1 ? null : new PreconditionFailed('the item changed while the message was being delivered')),
+  };
 }
 
-export async function countUse(conn: PoolConnection, addressId: bigint): Promise<void> {
-  await conn.execute('UPDATE submission_addresses SET useCount = useCount + 1, lastUsedAt = NOW(3) WHERE id = ?', [id(addressId)]);
-}
-
-/** True when the message was already delivered to this address (its record exists). */
-export async function wasDelivered(store: Store, addressId: bigint, dedupeKey: string): Promise<boolean> {
-  const [rows] = await store.pool.execute<RowDataPacket[]>('SELECT 1 FROM inbound_messages WHERE addressId = ? AND dedupeKey = ?', [id(addressId), dedupeKey]);
-  return rows.length > 0;
-}
-
-export async function storedByUid(store: Store, collectionId: bigint, uid: string): Promise<{ icalendar: string; version: number } | null> {
-  const [rows] = await store.pool.execute<RowDataPacket[]>('SELECT icalendar, version FROM items WHERE collectionId = ? AND uid = ?', [id(collectionId), uid]);
-  return rows[0] ? { icalendar: rows[0].icalendar as string, version: Number(rows[0].version) } : null;
+function recordStatement(r: RecordWrite): Statement {
+  return {
+    sql: `INSERT INTO inbound_messages (userId, addressId, collectionId, dedupeKey, messageId, mailFrom, rcptTo, remoteAddress, headerFrom, subject, sizeBytes, outcome, reply, spamScore, trace)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    params: [id(r.userId), id(r.addressId), id(r.collectionId), r.dedupeKey, r.messageId.slice(0, 255), r.mailFrom.slice(0, 320), r.rcptTo.slice(0, 320), r.remoteAddress.slice(0, 45), r.headerFrom.slice(0, 320), r.subject.slice(0, 255), r.sizeBytes, r.outcome, r.reply.slice(0, 512), r.spamScore, r.trace],
+  };
 }

@@ -14,10 +14,11 @@ import { describeCalendarObject } from './alerts/item-details.ts';
 import { NotFound, PreconditionFailed } from './errors.ts';
 import type { ItemKind } from './icalendar.ts';
 import { applyItip, type IncomingObject, type ItipOutcome } from './itip.ts';
-import { countUse, insertRecord, inTransaction, prepareItem, storedByUid, wasDelivered, writeItem, type ItemWrite } from './inbound-write.ts';
+import { commitDelivery, prepareItem, readForDelivery, type DeliveryReads, type ItemWrite } from './inbound-write.ts';
+import { defaultResourceName } from './items.ts';
 import { isUniqueViolation } from './prisma-errors.ts';
-import type { RoutedAddress } from './routing.ts';
 import ICAL from 'ical.js';
+import type { RoutedAddress } from './routing.ts';
 
 export type InboundOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'rejected' | 'deferred';
 
@@ -73,86 +74,77 @@ interface Plan {
 
 export async function deliverToCollection(store: Store, delivery: Delivery): Promise<DeliverySummary> {
   const { address, envelope } = delivery;
+  const uids = delivery.objects.map((o) => o.uid);
+  const releasing = delivery.releaseOf !== undefined;
+  // Planning changes parsed objects in place; a second attempt starts from this copy.
+  const pristine = delivery.objects.map(copyOf);
   for (let attempt = 1; ; attempt++) {
-    if (delivery.releaseOf === undefined && (await wasDelivered(store, address.addressId, envelope.dedupeKey))) {
-      return { duplicate: true, items: [], notes: ['this message was already delivered to this address'], recordId: null };
-    }
-    const plans = await planDelivery(store, delivery);
-    const items = plans.map((p) => ({ uid: p.uid, action: p.outcome.action, summary: p.summary, resourceName: null as string | null }));
+    const reads = await readForDelivery(store, {
+      addressId: address.addressId,
+      dedupeKey: envelope.dedupeKey,
+      collectionId: address.collectionId,
+      uids,
+      names: uids.map(defaultResourceName),
+    });
+    if (reads.delivered && !releasing) return alreadyDelivered();
+    const objects = attempt === 1 ? delivery.objects : pristine.map(copyOf);
+    const plans = planDelivery(objects, reads, address);
+    const items = plans.map((p) => ({ uid: p.uid, action: p.outcome.action, summary: p.summary, resourceName: p.write?.resourceName ?? null }));
     const notes = plans.flatMap((p) => p.outcome.notes);
     const summary = { duplicate: false, items, notes };
+    const trace = traceText({ ...delivery.trace, delivery: { items, notes } });
+    const reply = delivery.replyFor(summary).slice(0, 512);
     try {
-      const recordId = await inTransaction(store, async (conn) => {
-        for (const [i, plan] of plans.entries()) {
-          if (plan.write) items[i]!.resourceName = (await writeItem(conn, plan.write)).resourceName;
-        }
-        const trace = traceText({ ...delivery.trace, delivery: { items, notes } });
-        const reply = delivery.replyFor(summary).slice(0, 512);
-        let id: bigint;
-        if (delivery.releaseOf !== undefined) {
-          id = delivery.releaseOf;
-          const [deleted] = await conn.execute<ResultSetHeader>('DELETE FROM quarantined_messages WHERE inboundMessageId = ?', [String(id)]);
-          // Released twice at once: the other release won and delivered it.
-          if (deleted.affectedRows === 0) throw new NotFound(`no quarantined message ${id}`);
-          await conn.execute("UPDATE inbound_messages SET outcome = 'accepted', reply = ?, trace = ? WHERE id = ?", [reply, trace, String(id)]);
-        } else {
-          id = await insertRecord(conn, {
-            ...envelope,
-            userId: address.ownerId,
-            addressId: address.addressId,
-            collectionId: address.collectionId,
-            outcome: 'accepted',
-            reply,
-            spamScore: delivery.spamScore,
-            trace,
-          });
-        }
-        await countUse(conn, address.addressId);
-        return id;
+      const recordId = await commitDelivery(store, {
+        collectionId: address.collectionId,
+        ownerId: address.ownerId,
+        addressId: address.addressId,
+        items: plans.flatMap((p) => (p.write ? [p.write] : [])),
+        record: releasing
+          ? { release: delivery.releaseOf!, reply, trace }
+          : {
+              insert: {
+                ...envelope,
+                userId: address.ownerId,
+                addressId: address.addressId,
+                collectionId: address.collectionId,
+                outcome: 'accepted',
+                reply,
+                spamScore: delivery.spamScore,
+                trace,
+              },
+            },
       });
       return { ...summary, recordId };
     } catch (err) {
-      // The same message delivered concurrently over another connection: it won.
-      if (isDuplicateKey(err) && delivery.releaseOf === undefined && (await wasDelivered(store, address.addressId, envelope.dedupeKey))) {
-        return { duplicate: true, items: [], notes: ['this message was already delivered to this address'], recordId: null };
-      }
-      if (err instanceof PreconditionFailed && attempt < MAX_ATTEMPTS) continue;
+      // A concurrent writer got there first (the same message over another
+      // connection, or a change to one of its items): read again and decide again.
+      if ((err instanceof PreconditionFailed || isDuplicateKey(err) || isDeadlock(err)) && attempt < MAX_ATTEMPTS) continue;
       throw err;
     }
   }
 }
 
-const isDuplicateKey = (err: unknown) => (err as { code?: string } | null)?.code === 'ER_DUP_ENTRY' || isUniqueViolation(err);
+const alreadyDelivered = (): DeliverySummary => ({ duplicate: true, items: [], notes: ['this message was already delivered to this address'], recordId: null });
 
-async function planDelivery(store: Store, delivery: Delivery): Promise<Plan[]> {
-  const { address } = delivery;
-  const plans: Plan[] = [];
-  for (const object of delivery.objects) {
-    const uid = uidOf(object.icalendar);
-    const stored = await storedByUid(store, address.collectionId, uid);
-    const outcome = applyItip(object, stored?.icalendar ?? null, { ownerEmail: address.ownerEmail, collectionZone: address.timeZone });
-    const plan: Plan = { outcome, uid, summary: '' };
-    if (outcome.change) {
-      const parsed = prepareItem(outcome.icalendar, address);
-      plan.write = {
-        actorUserId: address.ownerId,
-        collectionId: address.collectionId,
-        icalendar: outcome.icalendar,
-        parsed,
-        timeZone: address.timeZone,
-        expectedVersion: stored ? stored.version : null,
-      };
-      plan.summary = parsed.summary;
-    }
-    plans.push(plan);
-  }
-  return plans;
+const isDuplicateKey = (err: unknown) => (err as { code?: string } | null)?.code === 'ER_DUP_ENTRY' || isUniqueViolation(err);
+const isDeadlock = (err: unknown) => ['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT'].includes((err as { code?: string } | null)?.code ?? '');
+
+function copyOf(object: IncomingObject): IncomingObject {
+  return typeof object.icalendar === 'string' ? object : { ...object, icalendar: new ICAL.Component(structuredClone(object.icalendar.toJSON()) as unknown[]) };
 }
 
-function uidOf(text: string): string {
-  const calendar = new ICAL.Component(ICAL.parse(text) as unknown[]);
-  const first = calendar.getAllSubcomponents().find((c) => c.name !== 'vtimezone');
-  return String(first?.getFirstPropertyValue('uid') ?? '').trim();
+function planDelivery(objects: IncomingObject[], reads: DeliveryReads, address: RoutedAddress): Plan[] {
+  return objects.map((object) => {
+    const stored = reads.byUid.get(object.uid) ?? null;
+    const outcome = applyItip(object, stored?.icalendar ?? null, { ownerEmail: address.ownerEmail, collectionZone: address.timeZone });
+    const plan: Plan = { outcome, uid: object.uid, summary: '' };
+    if (outcome.change) {
+      plan.write = prepareItem(outcome.calendar, outcome.icalendar, stored, { timeZone: address.timeZone, components: address.components, takenNames: reads.takenNames });
+      plan.summary = plan.write.parsed.summary;
+    }
+    return plan;
+  });
 }
 
 const MAX_TRACE = 60_000;

@@ -16,12 +16,23 @@ export type ItipMethod = (typeof ITIP_METHODS)[number];
 
 export interface IncomingObject {
   method: ItipMethod;
-  /** One UID's components (a master and/or overrides) with their VTIMEZONEs. */
-  icalendar: string;
+  /** The components' UID (known to whoever built the object; the store is read by it before applyItip). */
+  uid: string;
+  /**
+   * One UID's components (a master and/or overrides) with their VTIMEZONEs:
+   * text, or a VCALENDAR already parsed (the mail reader builds one, and
+   * parsing it again costs the robot's hot path); applyItip takes a parsed
+   * one over and may change it.
+   */
+  icalendar: string | Component;
 }
 
+/** An object given as text (mail turned into iCalendar by Tidings itself). */
+export type IncomingText = IncomingObject & { icalendar: string };
+
+/** A change carries the result both as text (what is stored) and parsed (so the store need not parse it again). */
 export type ItipOutcome =
-  | { change: true; action: 'create' | 'update' | 'cancel' | 'reply'; icalendar: string; notes: string[] }
+  | { change: true; action: 'create' | 'update' | 'cancel' | 'reply'; icalendar: string; calendar: Component; notes: string[] }
   | { change: false; action: 'stale' | 'unchanged' | 'nothing-to-cancel'; notes: string[] };
 
 export interface ItipContext {
@@ -30,7 +41,7 @@ export interface ItipContext {
 }
 
 export function applyItip(incoming: IncomingObject, stored: string | null, ctx: ItipContext): ItipOutcome {
-  const calendar = parse(incoming.icalendar);
+  const calendar = typeof incoming.icalendar === 'string' ? parse(incoming.icalendar) : incoming.icalendar;
   const notes = normalizeCalendar(calendar, ctx.collectionZone);
   switch (incoming.method) {
     case 'CANCEL':
@@ -76,6 +87,14 @@ function compareRevision(incoming: Component, stored: Component): number {
   return bySequence !== 0 ? bySequence : Math.sign(stamp(incoming) - stamp(stored));
 }
 
+const changeTo = (action: 'create' | 'update' | 'cancel' | 'reply', calendar: Component, notes: string[]): ItipOutcome => ({
+  change: true,
+  action,
+  icalendar: calendar.toString(),
+  calendar,
+  notes,
+});
+
 const copy = (c: Component) => new ICAL.Component(structuredClone(c.toJSON()) as unknown[]);
 
 /** Adds the incoming calendar's VTIMEZONEs the stored one lacks. */
@@ -87,7 +106,7 @@ function mergeZones(into: Component, from: Component): void {
 }
 
 function publish(calendar: Component, storedText: string | null, notes: string[]): ItipOutcome {
-  if (storedText === null) return { change: true, action: 'create', icalendar: calendar.toString(), notes };
+  if (storedText === null) return changeTo('create', calendar, notes);
   const stored = parse(storedText);
   const incomingMaster = master(calendar);
   const storedMaster = master(stored);
@@ -96,7 +115,7 @@ function publish(calendar: Component, storedText: string | null, notes: string[]
     if (order < 0) return { change: false, action: 'stale', notes: [...notes, staleNote(incomingMaster, storedMaster!)] };
     if (order === 0) return { change: false, action: 'unchanged', notes: [...notes, 'this revision is already stored'] };
     // A new revision of the whole event carries its complete set of exceptions.
-    return { change: true, action: 'update', icalendar: calendar.toString(), notes };
+    return changeTo('update', calendar, notes);
   }
   // Only changed occurrences: merge them into the stored event, keeping its master.
   let changed = false;
@@ -112,7 +131,7 @@ function publish(calendar: Component, storedText: string | null, notes: string[]
   }
   if (!changed) return { change: false, action: 'stale', notes };
   mergeZones(stored, calendar);
-  return { change: true, action: 'update', icalendar: stored.toString(), notes };
+  return changeTo('update', stored, notes);
 }
 
 function staleNote(incoming: Component, stored: Component): string {
@@ -153,7 +172,7 @@ function cancel(calendar: Component, storedText: string | null, notes: string[])
   }
   if (!changed) return { change: false, action: 'stale', notes };
   mergeZones(stored, calendar);
-  return { change: true, action: 'cancel', icalendar: stored.toString(), notes };
+  return changeTo('cancel', stored, notes);
 }
 
 const mailto = (value: unknown) => String(value ?? '').replace(/^mailto:/i, '').trim().toLowerCase();
@@ -187,5 +206,5 @@ function applyReply(calendar: Component, storedText: string | null, ctx: ItipCon
     }
   }
   if (!changed) return { change: false, action: 'unchanged', notes };
-  return { change: true, action: 'reply', icalendar: stored.toString(), notes };
+  return changeTo('reply', stored, notes);
 }

@@ -40,7 +40,7 @@ export function readCalendarParts(parts: CalendarPart[]): CalendarReading {
     }
     for (const calendar of calendars) addCalendar(calendar, part.source, groups, reading);
   }
-  for (const group of groups.values()) reading.objects.push({ method: group.method, icalendar: serialize(group) });
+  for (const [uid, group] of groups) reading.objects.push({ method: group.method, uid, icalendar: assemble(group) });
   return reading;
 }
 
@@ -106,11 +106,12 @@ function referencedZones(c: Component): Set<string> {
   return out;
 }
 
-function serialize(group: Group): string {
+/** The group as one VCALENDAR, parsed (its components copied: the source calendars stay as they were). */
+function assemble(group: Group): Component {
   const calendar = new ICAL.Component('vcalendar');
   calendar.addPropertyWithValue('version', '2.0');
   calendar.addPropertyWithValue('prodid', group.prodid);
   for (const zone of group.zones.values()) calendar.addSubcomponent(new ICAL.Component(structuredClone(zone.toJSON()) as unknown[]));
   for (const c of group.components.values()) calendar.addSubcomponent(new ICAL.Component(structuredClone(c.toJSON()) as unknown[]));
-  return calendar.toString();
+  return calendar;
 }

@@ -5,7 +5,7 @@
 // Friday of the place the calendar lives in. The body (without quotes and
 // signature) is the description; the sender and Message-ID are kept.
 import * as chrono from 'chrono-node';
-import type { IncomingObject } from '../../domain/itip.ts';
+import type { IncomingText } from '../../domain/itip.ts';
 import { wallClockToUtc, zoneOffsetMs } from '../../domain/timezones.ts';
 import { calendarOf, dateValue, escapeText, localDateTime, utcDateTime } from './ics.ts';
 
@@ -74,18 +74,18 @@ function common(mail: PlainMail, summary: string): string[] {
   return lines;
 }
 
-export function plainItem(mail: PlainMail, mode: PlainMode): IncomingObject {
+export function plainItem(mail: PlainMail, mode: PlainMode): IncomingText {
   const when = findWhen(mail.subject, mail.date, mail.zone);
   const summary = when && mode !== 'note' ? summaryWithout(mail.subject, when.phrase) : mail.subject;
   const lines = common(mail, summary);
   const today = wallClock(mail.date, mail.zone);
   if (mode === 'note') {
     lines.push(`DTSTART;VALUE=DATE:${dateValue(today.year, today.month, today.day)}`);
-    return { method: 'PUBLISH', icalendar: calendarOf('VJOURNAL', lines) };
+    return { method: 'PUBLISH', uid: mail.uid, icalendar: calendarOf('VJOURNAL', lines) };
   }
   if (mode === 'task') {
     if (when) lines.push(when.timed ? `DUE;TZID=${mail.zone}:${localDateTime(when.start)}` : `DUE;VALUE=DATE:${dateValue(when.start.year, when.start.month, when.start.day)}`);
-    return { method: 'PUBLISH', icalendar: calendarOf('VTODO', lines) };
+    return { method: 'PUBLISH', uid: mail.uid, icalendar: calendarOf('VTODO', lines) };
   }
   if (when?.timed) {
     const startUtc = wallClockToUtc({ ...when.start, second: 0 }, mail.zone);
@@ -99,5 +99,5 @@ export function plainItem(mail: PlainMail, mode: PlainMode): IncomingObject {
     const day = when?.start ?? today;
     lines.push(`DTSTART;VALUE=DATE:${dateValue(day.year, day.month, day.day)}`, `DTEND;VALUE=DATE:${dateValue(day.year, day.month, day.day + 1)}`);
   }
-  return { method: 'PUBLISH', icalendar: calendarOf('VEVENT', lines) };
+  return { method: 'PUBLISH', uid: mail.uid, icalendar: calendarOf('VEVENT', lines) };
 }

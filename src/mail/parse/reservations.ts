@@ -3,7 +3,7 @@
 // comes from the reservation number and what is reserved, so a changed
 // confirmation for the same booking updates the event instead of adding one.
 import { createHash } from 'node:crypto';
-import type { IncomingObject } from '../../domain/itip.ts';
+import type { IncomingText } from '../../domain/itip.ts';
 import { calendarOf, dateValue, escapeText, utcDateTime } from './ics.ts';
 
 type Thing = Record<string, unknown>;
@@ -84,8 +84,8 @@ function timeLine(name: string, value: string, zone: string): string | null {
   return local ? `${name};TZID=${zone}:${local[1]}${local[2]}${local[3]}T${local[4]}${local[5]}00` : null;
 }
 
-export function reservationEvents(things: Thing[], ctx: { domain: string; stamp: Date; zone: string }): IncomingObject[] {
-  const objects: IncomingObject[] = [];
+export function reservationEvents(things: Thing[], ctx: { domain: string; stamp: Date; zone: string }): IncomingText[] {
+  const objects: IncomingText[] = [];
   for (const thing of things) {
     const d = draft(thing);
     if (!d?.start) continue;
@@ -106,7 +106,7 @@ export function reservationEvents(things: Thing[], ctx: { domain: string; stamp:
       ...(d.cancelled ? ['STATUS:CANCELLED'] : []),
       `X-TIDINGS-SOURCE:schema.org/${d.kind}`,
     ];
-    objects.push({ method: 'PUBLISH', icalendar: calendarOf('VEVENT', lines) });
+    objects.push({ method: 'PUBLISH', uid, icalendar: calendarOf('VEVENT', lines) });
   }
   return objects;
 }
