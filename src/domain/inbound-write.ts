@@ -49,11 +49,16 @@ export async function readForDelivery(
   let sql = `SELECT 'delivered' AS k, NULL AS id, NULL AS uid, NULL AS resourceName, NULL AS icalendar, NULL AS version, NULL AS sizeBytes
                FROM inbound_messages WHERE addressId = ? AND dedupeKey = ?`;
   const params: string[] = [id(q.addressId), q.dedupeKey];
+  // One branch per unique index: an OR of the two would read every item of the collection.
   if (q.uids.length > 0) {
     sql += ` UNION ALL
-             SELECT 'item', id, uid, resourceName, icalendar, version, sizeBytes FROM items
-              WHERE collectionId = ? AND (uid IN (${placeholders(q.uids.length)}) OR resourceName IN (${placeholders(Math.max(q.names.length, 1))}))`;
-    params.push(id(q.collectionId), ...q.uids, ...(q.names.length ? q.names : ['']));
+             SELECT 'item', id, uid, resourceName, icalendar, version, sizeBytes FROM items WHERE collectionId = ? AND uid IN (${placeholders(q.uids.length)})`;
+    params.push(id(q.collectionId), ...q.uids);
+  }
+  if (q.names.length > 0) {
+    sql += ` UNION ALL
+             SELECT 'name', id, uid, resourceName, NULL, NULL, NULL FROM items WHERE collectionId = ? AND resourceName IN (${placeholders(q.names.length)})`;
+    params.push(id(q.collectionId), ...q.names);
   }
   const [rows] = await store.pool.execute<RowDataPacket[]>(sql, params);
   const reads: DeliveryReads = { delivered: false, byUid: new Map(), takenNames: new Set() };
@@ -65,7 +70,7 @@ export async function readForDelivery(
       continue;
     }
     reads.takenNames.add(String(r.resourceName).toLowerCase());
-    const uid = asked.get(String(r.uid).toLowerCase());
+    const uid = r.k === 'item' ? asked.get(String(r.uid).toLowerCase()) : undefined;
     if (uid !== undefined) {
       reads.byUid.set(uid, { id: String(r.id), icalendar: r.icalendar as string, version: Number(r.version), resourceName: r.resourceName as string, sizeBytes: Number(r.sizeBytes) });
     }
