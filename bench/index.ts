@@ -26,6 +26,7 @@ export interface BenchModule {
 export const BENCHMARKS: ReadonlyArray<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'store', load: () => import('./store.bench.ts') },
   { name: 'smtp', load: () => import('./smtp.bench.ts') },
+  { name: 'smtp-stages', load: () => import('./smtp-stages.bench.ts') },
   { name: 'alerts', load: () => import('./alerts.bench.ts') },
   { name: 'dav', load: () => import('./dav.bench.ts') },
 ];

@@ -44,12 +44,12 @@ const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_S
 const SECONDS = Number(process.env.BENCH_SMTP_SECONDS ?? 5);
 const SESSIONS = Number(process.env.BENCH_SMTP_SESSIONS ?? 20);
 const OUT_FILE = fileURLToPath(new URL('../var/bench/smtp.json', import.meta.url));
-const SENDER = 'organizer@partner.test';
+export const SENDER = 'organizer@partner.test';
 const log = (msg: string) => console.error(`  smtp: ${msg}`);
 
 let sequence = 0;
 /** A ~4 KB Outlook-style invitation (text + .ics), unique per call. */
-function invitation(to: string): string {
+export function invitation(to: string): string {
   const n = ++sequence;
   const uid = `bench-${process.pid}-${n}-${randomBytes(4).toString('hex')}@partner.test`;
   const filler = 'Agenda: quarterly numbers, hiring plan, the office move and any other business. '.repeat(18);
@@ -93,27 +93,35 @@ interface Phase {
   peakRssMb: number;
 }
 
+let databasePids: string[] | null = null;
+
 /** The CPU milliseconds a local database server has used so far, or null (a remote one, or /proc unreadable). */
-function databaseServerCpuMs(): number | null {
-  try {
-    const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
-    let total: number | null = null;
-    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (name !== 'mariadbd' && name !== 'mysqld') continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total = (total ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+export function databaseServerCpuMs(): number | null {
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  const statOf = (pid: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return null;
     }
-    return total;
+  };
+  try {
+    databasePids ??= readdirSync('/proc').filter((pid) => {
+      const stat = /^\d+$/.test(pid) ? statOf(pid) : null;
+      const name = stat?.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      return name === 'mariadbd' || name === 'mysqld';
+    });
   } catch {
-    return null;
+    databasePids = [];
   }
+  let total: number | null = null;
+  for (const pid of databasePids) {
+    const stat = statOf(pid);
+    if (stat === null) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total = (total ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+  }
+  return total;
 }
 
 /** `to[i]` is session i's recipient (one address for all, or one each). */
@@ -175,7 +183,7 @@ async function bareServer(): Promise<{ port: number; close(): Promise<void> }> {
   return { port: (server.server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-const resolver = async (name: string, type: string) => {
+export const resolver = async (name: string, type: string) => {
   if (type === 'TXT' && name === 'partner.test') return [['v=spf1 ip4:127.0.0.1 -all']];
   const err = new Error(`ENOTFOUND ${name}`) as Error & { code: string };
   err.code = 'ENOTFOUND';
