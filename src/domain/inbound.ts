@@ -78,14 +78,25 @@ export async function deliverToCollection(store: Store, delivery: Delivery): Pro
   const releasing = delivery.releaseOf !== undefined;
   // Planning changes parsed objects in place; a second attempt starts from this copy.
   const pristine = delivery.objects.map(copyOf);
+  // Most mail brings new items: the first attempt then skips the read and
+  // plans against an empty collection. If that guess was wrong (the UID or
+  // its name exists, or the message was delivered already) an INSERT in the
+  // batch fails on its unique key, which aborts the batch before any row
+  // count is judged (so an update is never refused for the quota a creation
+  // would have needed), and the next attempt reads. CANCEL and REPLY only
+  // make sense against a stored copy, so they always read.
+  const guessFirst = !releasing && delivery.objects.every((o) => o.method !== 'CANCEL' && o.method !== 'REPLY');
   for (let attempt = 1; ; attempt++) {
-    const reads = await readForDelivery(store, {
-      addressId: address.addressId,
-      dedupeKey: envelope.dedupeKey,
-      collectionId: address.collectionId,
-      uids,
-      names: uids.map(defaultResourceName),
-    });
+    const guessing = guessFirst && attempt === 1;
+    const reads = guessing
+      ? NOTHING_STORED
+      : await readForDelivery(store, {
+          addressId: address.addressId,
+          dedupeKey: envelope.dedupeKey,
+          collectionId: address.collectionId,
+          uids,
+          names: uids.map(defaultResourceName),
+        });
     if (reads.delivered && !releasing) return alreadyDelivered();
     const objects = attempt === 1 ? delivery.objects : pristine.map(copyOf);
     const plans = planDelivery(objects, reads, address);
@@ -124,6 +135,8 @@ export async function deliverToCollection(store: Store, delivery: Delivery): Pro
     }
   }
 }
+
+const NOTHING_STORED: DeliveryReads = { delivered: false, byUid: new Map(), takenNames: new Set() };
 
 const alreadyDelivered = (): DeliverySummary => ({ duplicate: true, items: [], notes: ['this message was already delivered to this address'], recordId: null });
 

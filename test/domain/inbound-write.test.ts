@@ -161,6 +161,22 @@ describe('mail delivery writes', () => {
     assert.deepEqual(await snapshot(box), before);
   });
 
+  it('takes an update that fits the quota although a creation of the same size would not (the first attempt guesses creation)', async () => {
+    const box = await makeMailbox(store);
+    const address = await routed(box);
+    const uid = uidOf();
+    await deliverToCollection(store, delivery(address, [{ uid, text: event(uid, 'Short') }]));
+    // Leave room for a few more bytes, not for a second copy of the item.
+    const owner = await store.db.user.findUniqueOrThrow({ where: { id: box.owner.id }, select: { usedBytes: true } });
+    await store.db.user.update({ where: { id: box.owner.id }, data: { quotaBytes: owner.usedBytes + 20n } });
+    const summary = await deliverToCollection(store, delivery(address, [{ uid, text: event(uid, 'Shorter!', 1) }]));
+    assert.deepEqual(summary.items.map((i) => i.action), ['update']);
+    assert.deepEqual((await snapshot(box)).items, [[uid, 2, 'Shorter!']]);
+    // A new item of that size does not fit: the refusal is real.
+    const other = uidOf();
+    await assert.rejects(deliverToCollection(store, delivery(address, [{ uid: other, text: event(other, 'Another') }])), QuotaExceeded);
+  });
+
   it('refuses when the collection no longer belongs to the address owner, and writes nothing', async () => {
     const box = await makeMailbox(store);
     const address = await routed(box);
