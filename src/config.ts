@@ -67,6 +67,13 @@ export interface SmtpConfig {
   messagesPerHour: number;
   /** Relays (CIDRs) whose own Authentication-Results header is believed. */
   trustedRelays: string[];
+  /**
+   * ARC sealer domains (lower case) whose ARC-Authentication-Results are
+   * believed when the chain validates and they made the latest seal: a list
+   * that broke the author's DKIM is then not taken for a forger. Empty: ARC
+   * never changes a verdict.
+   */
+  trustedArcSealers: string[];
   spamRejectScore: number;
   spamQuarantineScore: number;
   /** spamd unreachable: defer (451 4.3.0) or accept and flag the inbound record. */
@@ -111,6 +118,7 @@ export const DEFAULTS = {
   SMTP_CONNECTIONS_PER_MINUTE: '120',
   SMTP_MESSAGES_PER_HOUR: '2000',
   SMTP_TRUSTED_RELAYS: '',
+  SMTP_TRUSTED_ARC_SEALERS: '',
   SPAM_REJECT_SCORE: '10',
   SPAM_QUARANTINE_SCORE: '5',
   SPAMD_DOWN: 'defer',
@@ -202,6 +210,15 @@ function networks(env: Env, name: keyof typeof DEFAULTS): string[] {
   return list;
 }
 
+/** Comma-separated domain names (with at least one dot), lower-cased. */
+function domains(env: Env, name: keyof typeof DEFAULTS): string[] {
+  const list = read(env, name).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const entry of list) {
+    if (!DOMAIN.test(entry) || !entry.includes('.')) throw new ConfigError(name, `"${entry}" is not a domain name`);
+  }
+  return list;
+}
+
 function smtpConfig(env: Env, mailDomain: string): SmtpConfig {
   const hostname = read(env, 'SMTP_HOSTNAME').trim().toLowerCase() || mailDomain;
   if (!DOMAIN.test(hostname)) throw new ConfigError('SMTP_HOSTNAME', `is not a host name: "${hostname}"`);
@@ -229,6 +246,7 @@ function smtpConfig(env: Env, mailDomain: string): SmtpConfig {
     connectionsPerMinute: integer(env, 'SMTP_CONNECTIONS_PER_MINUTE', 0, 1_000_000),
     messagesPerHour: integer(env, 'SMTP_MESSAGES_PER_HOUR', 0, 10_000_000),
     trustedRelays: networks(env, 'SMTP_TRUSTED_RELAYS'),
+    trustedArcSealers: domains(env, 'SMTP_TRUSTED_ARC_SEALERS'),
     spamRejectScore,
     spamQuarantineScore,
     spamdDown,

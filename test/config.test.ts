@@ -34,6 +34,11 @@ describe('loadConfig', () => {
     assert.equal(c.spamdUrl, 'tcp://127.0.0.1:783');
   });
 
+  it('reads SMTP_TRUSTED_ARC_SEALERS as lower-case domains, empty by default', () => {
+    assert.deepEqual(loadConfig({}).smtp.trustedArcSealers, []);
+    assert.deepEqual(loadConfig({ SMTP_TRUSTED_ARC_SEALERS: ' Google.com,lists.Example.ORG ,, ' }).smtp.trustedArcSealers, ['google.com', 'lists.example.org']);
+  });
+
   const bad: [Record<string, string>, string, RegExp][] = [
     [{ HTTP_PORT: 'eighty' }, 'HTTP_PORT', /whole number/],
     [{ SMTP_PORT: '70000' }, 'SMTP_PORT', /between 0 and 65535/],
@@ -47,6 +52,9 @@ describe('loadConfig', () => {
     [{ MAX_MESSAGE_BYTES: '-1' }, 'MAX_MESSAGE_BYTES', /whole number/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of/],
     [{ BIND_ADDRESS: 'my host' }, 'BIND_ADDRESS', /IP address/],
+    [{ SMTP_TRUSTED_ARC_SEALERS: 'google.com, lists example.org' }, 'SMTP_TRUSTED_ARC_SEALERS', /^SMTP_TRUSTED_ARC_SEALERS: "lists example\.org" is not a domain name$/],
+    [{ SMTP_TRUSTED_ARC_SEALERS: '192.0.2.0/24' }, 'SMTP_TRUSTED_ARC_SEALERS', /"192\.0\.2\.0\/24" is not a domain name/],
+    [{ SMTP_TRUSTED_ARC_SEALERS: 'localhost' }, 'SMTP_TRUSTED_ARC_SEALERS', /"localhost" is not a domain name/],
   ];
   for (const [env, variable, problem] of bad) {
     it(`names ${variable} when it is wrong (${JSON.stringify(env)})`, () => {

@@ -60,6 +60,7 @@ export async function handleMessage(deps: RobotDeps, facts: MessageFacts): Promi
     hostname: deps.config.smtp.hostname,
     from: content.from?.address ?? null,
     trustedRelay: deps.isTrustedRelay(facts.remoteAddress),
+    trustedArcSealers: deps.config.smtp.trustedArcSealers,
     resolver: deps.resolver,
   });
   trace.auth = auth;
