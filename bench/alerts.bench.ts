@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
@@ -37,7 +37,7 @@ import { createMailer } from '../src/mail/outbox/mailer.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { withSqlTransaction } from '../src/store/sql.ts';
-import { formatTable, type BenchResult } from './index.ts';
+import { runWhenMain, type BenchResult } from './index.ts';
 
 const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
 const SUBSCRIBERS = Number(process.env.BENCH_ALERT_SUBSCRIBERS ?? 10_000);
@@ -216,17 +216,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) {
-  run().then(
-    (results) => {
-      console.log('\nAlerts benchmark (ratio = value / baseline measured in the same run; times, lower is better)\n');
-      console.log(formatTable(results));
-      process.exit(0);
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'Alerts benchmark (ratio = value / baseline measured in the same run; times, lower is better)', run);

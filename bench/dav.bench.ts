@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import mysql from 'mysql2/promise';
 import { loadConfig } from '../src/config.ts';
@@ -32,7 +32,7 @@ import { listen, type RunningServer } from '../src/http/server.ts';
 import { createLogger } from '../src/log.ts';
 import { openStore } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { formatTable, type BenchResult } from './index.ts';
+import { runWhenMain, type BenchResult } from './index.ts';
 import { benchEvent } from './store.bench.ts';
 
 const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
@@ -214,16 +214,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) {
-  run().then(
-    (rows) => {
-      console.log('\nCalDAV benchmark (ratio = value / bare Express measured in the same run)\n');
-      console.log(formatTable(rows));
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'CalDAV benchmark (ratio = value / bare Express measured in the same run)', run);

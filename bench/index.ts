@@ -31,6 +31,25 @@ export const BENCHMARKS: ReadonlyArray<{ name: string; load: () => Promise<Bench
   { name: 'dav', load: () => import('./dav.bench.ts') },
 ];
 
+/**
+ * Runs a benchmark module on its own when it is the script node was started
+ * with (`npm run bench:smtp`); does nothing when it is imported by this file.
+ */
+export function runWhenMain(moduleUrl: string, title: string, run: () => Promise<BenchResult[]>): void {
+  if (process.argv[1] === undefined || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  run().then(
+    (results) => {
+      console.log(`\n${title}\n`);
+      console.log(formatTable(results));
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+      process.exit(1);
+    },
+  );
+}
+
 function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   const abs = Math.abs(n);

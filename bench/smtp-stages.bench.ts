@@ -2,15 +2,14 @@
 // invitation as bench:smtp, one message at a time, through each stage the
 // DATA handler runs (inbound-message.ts): the RCPT lookup, MIME reading,
 // loop detection, authenticity (mailauth, fixed DNS records), planning the
-// items, and the delivery (one write batch, COMMIT; a read first only when needed). Reported per
-// stage: CPU ms per message of this process and, when the database server
-// runs on this machine, of that server; the ratio is the stage's share of
-// the robot's total. No SMTP here (bench:smtp measures the whole), so the
+// items, and the delivery (one write batch and COMMIT; a read first only
+// when needed). Reported per stage: CPU ms per message of this process and,
+// when the database server runs on this machine, of that server; the ratio
+// is the stage's share of the robot's total. No SMTP here (bench:smtp measures the whole), so the
 // figures say which stage a change should aim at. No figure is asserted.
 //   npm run bench:smtp-stages
 // Tunables (env): BENCH_STAGES_MESSAGES (2000), BENCH_DATABASE_SERVER.
 import { createHash, randomBytes } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import mysql from 'mysql2/promise';
 import { createUser } from '../src/domain/accounts.ts';
 import { createCollectionAddress } from '../src/domain/addresses.ts';
@@ -24,7 +23,7 @@ import { checkAuthenticity } from '../src/smtp/authenticity.ts';
 import { detectLoop } from '../src/smtp/stages/loop.ts';
 import { openStore } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { formatTable, type BenchResult } from './index.ts';
+import { runWhenMain, type BenchResult } from './index.ts';
 import { databaseServerCpuMs, invitation, resolver, SENDER } from './smtp.bench.ts';
 
 const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
@@ -115,17 +114,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) {
-  run().then(
-    (results) => {
-      console.log('\nSMTP robot, CPU per stage (ratio = share of the robot total)\n');
-      console.log(formatTable(results));
-      process.exit(0);
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'SMTP robot, CPU per stage (ratio = share of the robot total)', run);

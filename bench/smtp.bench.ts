@@ -23,7 +23,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { pino } from 'pino';
@@ -38,7 +38,7 @@ import { startSmtpRobot } from '../src/smtp/server.ts';
 import { openStore } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { startSpamd } from '../test/helpers/spamd.ts';
-import { formatTable, type BenchResult } from './index.ts';
+import { runWhenMain, type BenchResult } from './index.ts';
 
 const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
 const SECONDS = Number(process.env.BENCH_SMTP_SECONDS ?? 5);
@@ -257,17 +257,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) {
-  run().then(
-    (results) => {
-      console.log('\nSMTP benchmark (ratio = value / baseline measured in the same run)\n');
-      console.log(formatTable(results));
-      process.exit(0);
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, 'SMTP benchmark (ratio = value / baseline measured in the same run)', run);

@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { createUser, type User } from '../src/domain/accounts.ts';
@@ -38,7 +38,7 @@ import { parseCalendarObject } from '../src/domain/icalendar.ts';
 import { computeEtag, putItem } from '../src/domain/items.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
-import { formatTable, ratioOf, type BenchResult } from './index.ts';
+import { ratioOf, runWhenMain, type BenchResult } from './index.ts';
 
 const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
 const WRITE_SECONDS = Number(process.env.BENCH_WRITE_SECONDS ?? 4);
@@ -668,18 +668,4 @@ async function measureAll(store: Store, epoch: string): Promise<BenchResult[]> {
   return results;
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) {
-  run().then(
-    (results) => {
-      console.log('\nStore benchmark (ratio = value / baseline measured in the same run)\n');
-      console.log(formatTable(results));
-      process.exit(0);
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-      process.exit(1);
-    },
-  );
-}
-
+runWhenMain(import.meta.url, 'Store benchmark (ratio = value / baseline measured in the same run)', run);
