@@ -105,6 +105,20 @@ describe('mail delivery writes', () => {
     assert.equal(after.used - before.used, BigInt(final!.sizeBytes - draft!.sizeBytes));
   });
 
+  it('creates one item and updates another from one message, in one transaction', async () => {
+    const box = await makeMailbox(store);
+    const address = await routed(box);
+    const [known, fresh] = [uidOf(), uidOf()];
+    await deliverToCollection(store, delivery(address, [{ uid: known, text: event(known, 'Known') }]));
+    const before = await snapshot(box);
+    const summary = await deliverToCollection(store, delivery(address, [{ uid: fresh, text: event(fresh, 'Fresh') }, { uid: known, text: event(known, 'Known, moved', 1) }]));
+    assert.deepEqual(summary.items.map((i) => [i.uid, i.action]), [[fresh, 'create'], [known, 'update']]);
+    const after = await snapshot(box);
+    assert.deepEqual(after.items.map((i) => [i[0], i[1], i[2]]).sort(), [[fresh, 1, 'Fresh'], [known, 2, 'Known, moved']].sort());
+    assert.equal(after.position, before.position + 2n);
+    assert.equal(after.records, before.records + 1);
+  });
+
   it('refuses a commit planned against a version that changed since, and writes nothing', async () => {
     const box = await makeMailbox(store);
     const address = await routed(box);
