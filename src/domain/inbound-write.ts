@@ -109,22 +109,59 @@ export function prepareItem(
   return { icalendar: text, parsed, existing, resourceName, changed };
 }
 
-export interface RecordWrite {
-  userId: bigint;
-  addressId: bigint;
-  collectionId: bigint;
-  dedupeKey: string | null;
+export type InboundOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'rejected' | 'deferred';
+
+/** What an inbound record keeps of the message itself. */
+export interface InboundEnvelope {
   messageId: string;
+  /** SHA-256 (hex) of the Message-ID; the exactly-once key with the address. */
+  dedupeKey: string;
   mailFrom: string;
   rcptTo: string;
   remoteAddress: string;
   headerFrom: string;
   subject: string;
   sizeBytes: number;
-  outcome: string;
+}
+
+/** An inbound record as written: the envelope (refusals carry no exactly-once key), whose it is, and what became of it. */
+export interface RecordWrite extends Omit<InboundEnvelope, 'dedupeKey'> {
+  dedupeKey: string | null;
+  userId: bigint;
+  addressId: bigint;
+  collectionId: bigint;
+  outcome: InboundOutcome;
   reply: string;
   spamScore: number | null;
   trace: string;
+}
+
+/** The record's columns, each cut to its width in the schema: the one place both writers (mysql2 here, Prisma in inbound.ts) take them from. */
+export function recordColumns(r: RecordWrite) {
+  return {
+    userId: r.userId,
+    addressId: r.addressId,
+    collectionId: r.collectionId,
+    dedupeKey: r.dedupeKey,
+    messageId: r.messageId.slice(0, 255),
+    mailFrom: r.mailFrom.slice(0, 320),
+    rcptTo: r.rcptTo.slice(0, 320),
+    remoteAddress: r.remoteAddress.slice(0, 45),
+    headerFrom: r.headerFrom.slice(0, 320),
+    subject: r.subject.slice(0, 255),
+    sizeBytes: r.sizeBytes,
+    outcome: r.outcome,
+    reply: r.reply.slice(0, 512),
+    spamScore: r.spamScore,
+    trace: r.trace,
+  };
+}
+
+/** A record on its own (a refused message): one autocommitted INSERT. */
+export async function insertRecord(store: Store, r: RecordWrite): Promise<bigint> {
+  const { sql, params } = recordStatement(r);
+  const [result] = await store.pool.execute<ResultSetHeader>(sql, params as string[]);
+  return BigInt(result.insertId);
 }
 
 export interface DeliveryCommit {
@@ -230,9 +267,10 @@ function itemStatement(collectionId: bigint, w: ItemWrite): Statement {
 }
 
 function recordStatement(r: RecordWrite): Statement {
+  const columns = recordColumns(r);
+  const names = Object.keys(columns);
   return {
-    sql: `INSERT INTO inbound_messages (userId, addressId, collectionId, dedupeKey, messageId, mailFrom, rcptTo, remoteAddress, headerFrom, subject, sizeBytes, outcome, reply, spamScore, trace)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    params: [id(r.userId), id(r.addressId), id(r.collectionId), r.dedupeKey, r.messageId.slice(0, 255), r.mailFrom.slice(0, 320), r.rcptTo.slice(0, 320), r.remoteAddress.slice(0, 45), r.headerFrom.slice(0, 320), r.subject.slice(0, 255), r.sizeBytes, r.outcome, r.reply.slice(0, 512), r.spamScore, r.trace],
+    sql: `INSERT INTO inbound_messages (${names.join(', ')}) VALUES (${placeholders(names.length)})`,
+    params: Object.values(columns).map((v) => (typeof v === 'bigint' ? String(v) : v)),
   };
 }

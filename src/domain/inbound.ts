@@ -3,37 +3,23 @@
 // one transaction, so the record's (address, dedupeKey) key proves the
 // message was applied, and a retry (same Message-ID, same address) finds it
 // and changes nothing. What each item becomes is decided first (itip.ts)
-// against the stored copy read outside the transaction; the write then
+// against the stored copy read outside the transaction (or, for mail that
+// brings new items, against none: see deliverToCollection); the write then
 // insists on that copy's version (or on its absence), and a concurrent change
 // makes the whole delivery start over: optimistic, no lock held while parsing.
-import type { ResultSetHeader } from 'mysql2/promise';
 import type { Store } from '../store/index.ts';
-import type { Prisma } from '../store/prisma.ts';
 import { mysqlRunner, placeholders } from '../store/sql.ts';
 import { describeCalendarObject } from './alerts/item-details.ts';
 import { NotFound, PreconditionFailed } from './errors.ts';
 import type { ItemKind } from './icalendar.ts';
 import { applyItip, type IncomingObject, type ItipOutcome } from './itip.ts';
-import { commitDelivery, prepareItem, readForDelivery, type DeliveryReads, type ItemWrite } from './inbound-write.ts';
+import { commitDelivery, insertRecord, prepareItem, readForDelivery, recordColumns, type DeliveryReads, type InboundEnvelope, type InboundOutcome, type ItemWrite, type RecordWrite } from './inbound-write.ts';
 import { defaultResourceName } from './items.ts';
 import { isUniqueViolation } from './prisma-errors.ts';
 import ICAL from 'ical.js';
 import type { RoutedAddress } from './routing.ts';
 
-export type InboundOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'rejected' | 'deferred';
-
-/** What the record keeps of the message itself. */
-export interface InboundEnvelope {
-  messageId: string;
-  /** SHA-256 (hex) of the Message-ID; the exactly-once key with the address. */
-  dedupeKey: string;
-  mailFrom: string;
-  rcptTo: string;
-  remoteAddress: string;
-  headerFrom: string;
-  subject: string;
-  sizeBytes: number;
-}
+export type { InboundEnvelope, InboundOutcome };
 
 export interface DeliveredItem {
   uid: string;
@@ -111,20 +97,7 @@ export async function deliverToCollection(store: Store, delivery: Delivery): Pro
         ownerId: address.ownerId,
         addressId: address.addressId,
         items: plans.flatMap((p) => (p.write ? [p.write] : [])),
-        record: releasing
-          ? { release: delivery.releaseOf!, reply, trace }
-          : {
-              insert: {
-                ...envelope,
-                userId: address.ownerId,
-                addressId: address.addressId,
-                collectionId: address.collectionId,
-                outcome: 'accepted',
-                reply,
-                spamScore: delivery.spamScore,
-                trace,
-              },
-            },
+        record: releasing ? { release: delivery.releaseOf!, reply, trace } : { insert: recordOf(delivery, 'accepted', reply, trace, envelope.dedupeKey) },
       });
       return { ...summary, recordId };
     } catch (err) {
@@ -167,48 +140,28 @@ export function traceText(trace: Record<string, unknown>): string {
   return text.length <= MAX_TRACE ? text : JSON.stringify({ truncated: true, head: text.slice(0, MAX_TRACE - 100) });
 }
 
-async function writeRecord(
-  tx: Prisma.TransactionClient,
+/** The record of a message for this address, as written. */
+function recordOf(
   delivery: Pick<Delivery, 'address' | 'envelope' | 'spamScore'>,
   outcome: InboundOutcome,
   reply: string,
-  trace: Record<string, unknown>,
+  trace: string,
   dedupeKey: string | null,
-): Promise<bigint> {
-  const { envelope: e, address: a } = delivery;
-  const row = await tx.inboundMessage.create({
-    data: {
-      userId: a.ownerId,
-      addressId: a.addressId,
-      collectionId: a.collectionId,
-      dedupeKey,
-      messageId: e.messageId.slice(0, 255),
-      mailFrom: e.mailFrom.slice(0, 320),
-      rcptTo: e.rcptTo.slice(0, 320),
-      remoteAddress: e.remoteAddress.slice(0, 45),
-      headerFrom: e.headerFrom.slice(0, 320),
-      subject: e.subject.slice(0, 255),
-      sizeBytes: e.sizeBytes,
-      outcome,
-      reply: reply.slice(0, 512),
-      spamScore: delivery.spamScore,
-      trace: traceText(trace),
-    },
-    select: { id: true },
-  });
-  return row.id;
+): RecordWrite {
+  const { address } = delivery;
+  return { ...delivery.envelope, dedupeKey, userId: address.ownerId, addressId: address.addressId, collectionId: address.collectionId, outcome, reply, spamScore: delivery.spamScore, trace };
 }
-
 
 /**
  * Records a message that was not delivered (refused, deferred), so its owner
- * can see why. No dedupe key: the sender may send it again.
+ * can see why. No dedupe key: the sender may send it again. One INSERT on
+ * mysql2: a flood of refused mail writes one of these per message.
  */
 export async function recordRefusal(
   store: Store,
   refusal: Pick<Delivery, 'address' | 'envelope' | 'spamScore' | 'trace'> & { outcome: 'rejected' | 'deferred'; reply: string },
 ): Promise<void> {
-  await store.db.$transaction((tx) => writeRecord(tx, refusal, refusal.outcome, refusal.reply, refusal.trace, null));
+  await insertRecord(store, recordOf(refusal, refusal.outcome, refusal.reply, traceText(refusal.trace), null));
 }
 
 /** Holds a message as received, in the same transaction as its record (exactly-once as a delivery). */
@@ -223,7 +176,10 @@ export async function quarantineMessage(
         select: { id: true },
       });
       if (existing) return { duplicate: true, recordId: null };
-      const recordId = await writeRecord(tx, q, 'quarantined', q.reply, q.trace, q.envelope.dedupeKey);
+      const { id: recordId } = await tx.inboundMessage.create({
+        data: recordColumns(recordOf(q, 'quarantined', q.reply, traceText(q.trace), q.envelope.dedupeKey)),
+        select: { id: true },
+      });
       await tx.quarantinedMessage.create({
         data: { inboundMessageId: recordId, userId: q.address.ownerId, spamScore: q.spamScore, spamSymbols: q.spamSymbols.join(',').slice(0, 2000), raw: new Uint8Array(q.raw) },
       });

@@ -5,18 +5,12 @@
 import type { Store } from '../store/index.ts';
 import { recordAudit, type AuditContext } from './audit.ts';
 import { NotFound } from './errors.ts';
+import type { InboundEnvelope } from './inbound-write.ts';
 
-export interface InboundRecord {
+export interface InboundRecord extends Omit<InboundEnvelope, 'dedupeKey'> {
   id: bigint;
   addressId: bigint;
   collectionId: bigint | null;
-  messageId: string;
-  mailFrom: string;
-  rcptTo: string;
-  remoteAddress: string;
-  headerFrom: string;
-  subject: string;
-  sizeBytes: number;
   outcome: string;
   reply: string;
   spamScore: number | null;
