@@ -3,14 +3,18 @@
 // relay: anyone else's Authentication-Results is ignored, since a sender can
 // write whatever it likes there.
 
-export interface AuthResults {
-  authservId: string;
+/** The method results an authentication check yields, ours (authenticity.ts) or a trusted relay's. */
+export interface AuthChecks {
   spf: string;
   spfDomain: string | null;
   dkim: Array<{ domain: string; result: string }>;
   dmarc: string;
   dmarcPolicy: string | null;
   arc: string;
+}
+
+export interface AuthResults extends AuthChecks {
+  authservId: string;
 }
 
 function headerBlock(raw: Buffer): string {

@@ -19,18 +19,12 @@
 // it saw on arrival) stand in for our failed DMARC/SPF: see arcOverride().
 import { authenticate } from 'mailauth';
 import type { SenderFacts } from '../domain/sender-policy.ts';
-import { parseAuthenticationResults, type AuthResults } from './auth-results.ts';
+import { parseAuthenticationResults, type AuthChecks, type AuthResults } from './auth-results.ts';
 
 export type DnsResolver = (name: string, type: string) => Promise<unknown>;
 
-export interface AuthVerdict extends SenderFacts {
+export interface AuthVerdict extends SenderFacts, AuthChecks {
   source: 'mailauth' | 'trusted-relay';
-  spf: string;
-  spfDomain: string | null;
-  dkim: Array<{ domain: string; result: string }>;
-  dmarc: string;
-  dmarcPolicy: string | null;
-  arc: string;
   /** The d= of the latest (highest i=) ARC-Seal when the chain passed, trusted or not; null otherwise. */
   arcSealer: string | null;
   /** The trusted sealer whose ARC-Authentication-Results overrode a DMARC or SPF failure; null when ARC changed nothing. */
