@@ -34,12 +34,13 @@ export type Time = InstanceType<typeof ICAL.Time>;
 const DAY_MS = 86_400_000;
 
 export function parseCalendarObject(text: string, options: ParseOptions): ParsedItem {
-  checkItemSize(text);
+  checkItemSize(Buffer.byteLength(text, 'utf8'));
   return describeCalendar(parseVcalendar(text), options);
 }
 
-export function checkItemSize(text: string): void {
-  if (Buffer.byteLength(text, 'utf8') > MAX_ITEM_BYTES) {
+/** Refuses a calendar object of `bytes` (its UTF-8 size) over the limit. */
+export function checkItemSize(bytes: number): void {
+  if (bytes > MAX_ITEM_BYTES) {
     throw new InvalidInput(`calendar object is larger than ${MAX_ITEM_BYTES} bytes`, 'max-resource-size');
   }
 }

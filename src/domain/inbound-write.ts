@@ -81,6 +81,8 @@ export async function readForDelivery(
 /** One item to write, planned against `existing` (null: the UID must still be free). */
 export interface ItemWrite {
   icalendar: string;
+  /** UTF-8 size of `icalendar`. */
+  sizeBytes: number;
   parsed: ParsedItem;
   existing: StoredCopy | null;
   resourceName: string;
@@ -95,7 +97,8 @@ export function prepareItem(
   existing: StoredCopy | null,
   collection: { timeZone: string; components: string[]; takenNames: Set<string> },
 ): ItemWrite {
-  checkItemSize(text);
+  const sizeBytes = Buffer.byteLength(text, 'utf8');
+  checkItemSize(sizeBytes);
   const parsed = describeCalendar(calendar, { floatingZone: collection.timeZone });
   if (!collection.components.includes(parsed.kind)) {
     throw new InvalidInput(`this collection does not accept ${parsed.kind} (it takes ${collection.components.join(',')})`, 'supported-calendar-component');
@@ -106,7 +109,7 @@ export function prepareItem(
     resourceName = `${createHash('sha256').update(`${parsed.uid}\nmail`).digest('hex').slice(0, 40)}.ics`;
   }
   const changed = existing ? changedFields(parseCalendarObject(existing.icalendar, { floatingZone: collection.timeZone }).fields, parsed.fields) : ['created'];
-  return { icalendar: text, parsed, existing, resourceName, changed };
+  return { icalendar: text, sizeBytes, parsed, existing, resourceName, changed };
 }
 
 export type InboundOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'rejected' | 'deferred';
@@ -211,7 +214,7 @@ function deliveryStatements(d: DeliveryCommit): Statement[] {
       check: (r) => (r.affectedRows === 1 ? null : new NotFound(`no collection ${d.collectionId}`)),
     });
     out.push({ sql: 'SET @pos = LAST_INSERT_ID() - ?', params: [d.items.length] });
-    const delta = d.items.reduce((sum, w) => sum + Buffer.byteLength(w.icalendar, 'utf8') - (w.existing?.sizeBytes ?? 0), 0);
+    const delta = d.items.reduce((sum, w) => sum + w.sizeBytes - (w.existing?.sizeBytes ?? 0), 0);
     if (delta > 0) {
       out.push({
         sql: 'UPDATE users SET usedBytes = usedBytes + ? WHERE id = ? AND usedBytes + ? <= quotaBytes',
@@ -247,7 +250,7 @@ function deliveryStatements(d: DeliveryCommit): Statement[] {
 
 function itemStatement(collectionId: bigint, w: ItemWrite): Statement {
   const p = w.parsed;
-  const sizeBytes = Buffer.byteLength(w.icalendar, 'utf8');
+  const { sizeBytes } = w;
   const version = w.existing ? w.existing.version + 1 : 1;
   const etag = computeEtag(version, w.icalendar);
   if (!w.existing) {
