@@ -17,12 +17,10 @@
 //   npm run bench:alerts        (or every benchmark: npm run bench)
 // Tunables (env): BENCH_ALERT_SUBSCRIBERS (10000), BENCH_DATABASE_SERVER
 // (else TEST_DATABASE_SERVER, else mysql://root@127.0.0.1:3306).
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mysql from 'mysql2/promise';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { runAlertFanout } from '../src/alerts/fanout.ts';
@@ -37,24 +35,15 @@ import { createMailer } from '../src/mail/outbox/mailer.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { withSqlTransaction } from '../src/store/sql.ts';
+import { throwawayDatabase } from './database.ts';
 import { runWhenMain, type BenchResult } from './index.ts';
 
-const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
 const SUBSCRIBERS = Number(process.env.BENCH_ALERT_SUBSCRIBERS ?? 10_000);
 const POOL = 5;
 const CONCURRENCY = 8;
 const OUT_FILE = fileURLToPath(new URL('../var/bench/alerts.json', import.meta.url));
 const log = (msg: string) => console.error(`  alerts: ${msg}`);
 const seconds = (ms: number) => ms / 1000;
-
-async function dropDatabase(name: string): Promise<void> {
-  const conn = await mysql.createConnection(`${SERVER}/`);
-  try {
-    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  } finally {
-    await conn.end();
-  }
-}
 
 /** A sink that accepts everything and keeps only a count. */
 async function startSink(): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
@@ -184,20 +173,10 @@ async function measure(store: Store, sinkUrl: string, sink: { count: () => numbe
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const dbName = `tidings_bench_alerts_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const url = `${SERVER}/${dbName}`;
   let store: Store | null = null;
   const sink = await startSink();
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: dropping ${dbName}`);
-    void (async () => {
-      await store?.close().catch(() => {});
-      await dropDatabase(dbName).catch(() => {});
-      process.exit(130);
-    })();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const db = throwawayDatabase('tidings_bench_alerts', async () => store?.close());
+  const { name: dbName, url } = db;
   try {
     log(`database ${dbName}`);
     await migrate(url);
@@ -208,11 +187,9 @@ export async function run(): Promise<BenchResult[]> {
     log(`wrote ${path.relative(process.cwd(), OUT_FILE) || OUT_FILE}`);
     return results;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     await store?.close().catch(() => {});
     await sink.close();
-    await dropDatabase(dbName).catch((err: unknown) => log(`could not drop ${dbName}: ${err instanceof Error ? err.message : String(err)}`));
+    await db.drop().catch((err: unknown) => log(`could not drop ${dbName}: ${err instanceof Error ? err.message : String(err)}`));
   }
 }
 

@@ -15,13 +15,11 @@
 //   npm run bench:dav            (or all benchmarks: npm run bench)
 // Tunables (env): BENCH_DAV_SECONDS (3 per scenario), BENCH_DAV_ITEMS (1000),
 // BENCH_DATABASE_SERVER (else TEST_DATABASE_SERVER, else mysql://root@127.0.0.1:3306).
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import mysql from 'mysql2/promise';
 import { loadConfig } from '../src/config.ts';
 import { createUser } from '../src/domain/accounts.ts';
 import { SYSTEM } from '../src/domain/audit.ts';
@@ -32,10 +30,10 @@ import { listen, type RunningServer } from '../src/http/server.ts';
 import { createLogger } from '../src/log.ts';
 import { openStore } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
+import { throwawayDatabase } from './database.ts';
 import { runWhenMain, type BenchResult } from './index.ts';
 import { benchEvent } from './store.bench.ts';
 
-const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
 const SECONDS = Number(process.env.BENCH_DAV_SECONDS ?? 3);
 const ITEMS = Number(process.env.BENCH_DAV_ITEMS ?? 1000);
 const CONCURRENCY = 16;
@@ -108,16 +106,10 @@ function summary(f: Figures) {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const name = `tidings_bench_dav_${randomBytes(4).toString('hex')}`;
-  const url = `${SERVER}/${name}`;
   let servers: RunningServer[] = [];
   let store: ReturnType<typeof openStore> | null = null;
-  const drop = async () => {
-    const conn = await mysql.createConnection(`${SERVER}/`);
-    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``).finally(() => conn.end());
-  };
-  const onSignal = () => void drop().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
+  const db = throwawayDatabase('tidings_bench_dav', async () => store?.close());
+  const { url } = db;
   try {
     await migrate(url);
     store = openStore(url, { connectionLimit: 20 });
@@ -206,11 +198,10 @@ export async function run(): Promise<BenchResult[]> {
     await writeFile(OUT_FILE, JSON.stringify({ at: new Date().toISOString(), items: ITEMS, concurrency: CONCURRENCY, seconds: SECONDS, results: raw }, null, 2) + '\n');
     return results;
   } finally {
-    process.off('SIGINT', onSignal);
     agent.destroy();
     await Promise.all(servers.map((s) => s.close()));
     await store?.close();
-    await drop();
+    await db.drop();
   }
 }
 

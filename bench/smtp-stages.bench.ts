@@ -9,8 +9,7 @@
 // figures say which stage a change should aim at. No figure is asserted.
 //   npm run bench:smtp-stages
 // Tunables (env): BENCH_STAGES_MESSAGES (2000), BENCH_DATABASE_SERVER.
-import { createHash, randomBytes } from 'node:crypto';
-import mysql from 'mysql2/promise';
+import { createHash } from 'node:crypto';
 import { createUser } from '../src/domain/accounts.ts';
 import { createCollectionAddress } from '../src/domain/addresses.ts';
 import { SYSTEM } from '../src/domain/audit.ts';
@@ -21,12 +20,12 @@ import { readMail } from '../src/mail/parse/message.ts';
 import { planItems } from '../src/mail/plan.ts';
 import { checkAuthenticity } from '../src/smtp/authenticity.ts';
 import { detectLoop } from '../src/smtp/stages/loop.ts';
-import { openStore } from '../src/store/index.ts';
+import { openStore, type Store } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
+import { databaseServerPid, serverCpuMs, throwawayDatabase } from './database.ts';
 import { runWhenMain, type BenchResult } from './index.ts';
-import { databaseServerCpuMs, invitation, resolver, SENDER } from './smtp.bench.ts';
+import { invitation, resolver, SENDER } from './smtp.bench.ts';
 
-const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
 const MESSAGES = Number(process.env.BENCH_STAGES_MESSAGES ?? 2000);
 const WARMUP = 200;
 const STAGES = ['RCPT lookup', 'read MIME', 'loop check', 'authenticity', 'plan items', 'deliver (batch, COMMIT)'] as const;
@@ -38,10 +37,11 @@ const processCpuMs = () => {
 };
 
 export async function run(): Promise<BenchResult[]> {
-  const dbName = `tidings_bench_stages_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const url = `${SERVER}/${dbName}`;
-  await migrate(url);
-  const store = openStore(url, { connectionLimit: 4 });
+  let store: Store | null = null;
+  const db = throwawayDatabase('tidings_bench_stages', async () => store?.close());
+  await migrate(db.url);
+  store = openStore(db.url, { connectionLimit: 4 });
+  const dbPid = await databaseServerPid(store.pool);
   try {
     const owner = await createUser(store, { email: `stages-${process.pid}@example.com`, password: 'correct horse battery', quotaBytes: 1n << 40n }, SYSTEM);
     const collection = await createCollection(store, { ownerId: owner.id, name: 'Stages', timeZone: 'Europe/Berlin' }, SYSTEM);
@@ -52,11 +52,11 @@ export async function run(): Promise<BenchResult[]> {
     let serverSeen = true;
     // Reading /proc costs this process CPU too: it happens outside the measured span.
     async function timed<T>(stage: Stage, counted: boolean, fn: () => Promise<T> | T): Promise<T> {
-      const db = databaseServerCpuMs();
+      const db = await serverCpuMs(dbPid);
       const cpu = processCpuMs();
       const result = await fn();
       const used = processCpuMs() - cpu;
-      const dbAfter = databaseServerCpuMs();
+      const dbAfter = await serverCpuMs(dbPid);
       if (counted) {
         own[stage] += used;
         if (db === null || dbAfter === null) serverSeen = false;
@@ -108,9 +108,7 @@ export async function run(): Promise<BenchResult[]> {
     return results;
   } finally {
     await store.close();
-    const conn = await mysql.createConnection(`${SERVER}/`);
-    await conn.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-    await conn.end();
+    await db.drop();
   }
 }
 

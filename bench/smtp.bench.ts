@@ -18,13 +18,11 @@
 // Tunables (env): BENCH_SMTP_SECONDS (5), BENCH_SMTP_SESSIONS (20),
 // BENCH_DATABASE_SERVER (else TEST_DATABASE_SERVER, else mysql://root@127.0.0.1:3306).
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mysql from 'mysql2/promise';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { pino } from 'pino';
 import { SMTPServer } from 'smtp-server';
@@ -38,9 +36,9 @@ import { startSmtpRobot } from '../src/smtp/server.ts';
 import { openStore } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { startSpamd } from '../test/helpers/spamd.ts';
+import { databaseServerPid, serverCpuMs, throwawayDatabase } from './database.ts';
 import { runWhenMain, type BenchResult } from './index.ts';
 
-const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
 const SECONDS = Number(process.env.BENCH_SMTP_SECONDS ?? 5);
 const SESSIONS = Number(process.env.BENCH_SMTP_SESSIONS ?? 20);
 const OUT_FILE = fileURLToPath(new URL('../var/bench/smtp.json', import.meta.url));
@@ -93,39 +91,8 @@ interface Phase {
   peakRssMb: number;
 }
 
-let databasePids: string[] | null = null;
-
-/** The CPU milliseconds a local database server has used so far, or null (a remote one, or /proc unreadable). */
-export function databaseServerCpuMs(): number | null {
-  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
-  const statOf = (pid: string) => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return null;
-    }
-  };
-  try {
-    databasePids ??= readdirSync('/proc').filter((pid) => {
-      const stat = /^\d+$/.test(pid) ? statOf(pid) : null;
-      const name = stat?.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      return name === 'mariadbd' || name === 'mysqld';
-    });
-  } catch {
-    databasePids = [];
-  }
-  let total: number | null = null;
-  for (const pid of databasePids) {
-    const stat = statOf(pid);
-    if (stat === null) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total = (total ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
-  }
-  return total;
-}
-
 /** `to[i]` is session i's recipient (one address for all, or one each). */
-async function measure(name: string, port: number, to: string[]): Promise<Phase> {
+async function measure(name: string, port: number, to: string[], dbPid: number | null): Promise<Phase> {
   const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => connect(port)));
   const rcpt = (i: number) => to[i % to.length]!;
   // Warm-up: one message per session (JIT, pools, prepared statements).
@@ -135,7 +102,7 @@ async function measure(name: string, port: number, to: string[]): Promise<Phase>
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   const cpu = process.cpuUsage();
-  const dbCpu = databaseServerCpuMs();
+  const dbCpu = await serverCpuMs(dbPid);
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   await Promise.all(
@@ -148,7 +115,7 @@ async function measure(name: string, port: number, to: string[]): Promise<Phase>
   );
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  const dbCpuAfter = databaseServerCpuMs();
+  const dbCpuAfter = await serverCpuMs(dbPid);
   clearInterval(sampler);
   await Promise.all(sessions.map((s) => new Promise<void>((resolve) => { s.once('end', () => resolve()); s.quit(); setTimeout(resolve, 1000).unref(); })));
   const phase: Phase = {
@@ -191,18 +158,16 @@ export const resolver = async (name: string, type: string) => {
 };
 
 export async function run(): Promise<BenchResult[]> {
-  const dbName = `tidings_bench_smtp_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const url = `${SERVER}/${dbName}`;
-  const outbox = await mkdtemp(path.join(os.tmpdir(), 'tidings-bench-outbox-'));
   const cleanups: Array<() => Promise<void>> = [];
-  const dropDb = async () => {
-    const conn = await mysql.createConnection(`${SERVER}/`);
-    await conn.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-    await conn.end();
-  };
+  const db = throwawayDatabase('tidings_bench_smtp', async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  });
+  const url = db.url;
+  const outbox = await mkdtemp(path.join(os.tmpdir(), 'tidings-bench-outbox-'));
   try {
     await migrate(url);
     const store = openStore(url, { connectionLimit: 20 });
+    const dbPid = await databaseServerPid(store.pool);
     cleanups.push(() => store.close());
     // One user and collection per session: mail to different people's
     // calendars, as an MX sees it. A second run sends everything to one
@@ -219,18 +184,18 @@ export async function run(): Promise<BenchResult[]> {
     };
 
     const bare = await bareServer();
-    const baseline = await measure('bare smtp-server, accept and discard', bare.port, addresses);
+    const baseline = await measure('bare smtp-server, accept and discard', bare.port, addresses, dbPid);
     await bare.close();
 
     const robot = await robotWith({});
-    const spamOff = await measure('robot, spam check off', robot.port, addresses);
-    const oneCollection = await measure('robot, spam check off, all to one collection', robot.port, addresses.slice(0, 1));
+    const spamOff = await measure('robot, spam check off', robot.port, addresses, dbPid);
+    const oneCollection = await measure('robot, spam check off, all to one collection', robot.port, addresses.slice(0, 1), dbPid);
     await robot.close();
 
     const spamd = await startSpamd();
     cleanups.push(() => spamd.stop());
     const withSpamd = await robotWith({ SPAMD_URL: spamd.url });
-    const spamOn = await measure('robot, spamd on', withSpamd.port, addresses);
+    const spamOn = await measure('robot, spamd on', withSpamd.port, addresses, dbPid);
     await withSpamd.close();
 
     const stored = await store.db.item.count();
@@ -252,7 +217,7 @@ export async function run(): Promise<BenchResult[]> {
     return results;
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
-    await dropDb().catch(() => undefined);
+    await db.drop().catch(() => undefined);
     await rm(outbox, { recursive: true, force: true });
   }
 }

@@ -24,7 +24,7 @@
 // (0.5), BENCH_SYNC_CALLS (600 per log size), BENCH_DATABASE_SERVER
 // (else TEST_DATABASE_SERVER, else mysql://root@127.0.0.1:3306).
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,9 +38,9 @@ import { parseCalendarObject } from '../src/domain/icalendar.ts';
 import { computeEtag, putItem } from '../src/domain/items.ts';
 import { openStore, type Store } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';
+import { databaseServerPid, serverCpuMs, throwawayDatabase } from './database.ts';
 import { ratioOf, runWhenMain, type BenchResult } from './index.ts';
 
-const SERVER = (process.env.BENCH_DATABASE_SERVER ?? process.env.TEST_DATABASE_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
 const WRITE_SECONDS = Number(process.env.BENCH_WRITE_SECONDS ?? 4);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 0.5);
 const SYNC_CALLS = Number(process.env.BENCH_SYNC_CALLS ?? 600);
@@ -142,31 +142,6 @@ function baselineFields(n: number): { summary: string; startUtc: Date; endUtc: D
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
-
-/** CPU time (user+system, ms) of the database server process, when it runs on this machine. */
-async function serverCpuMs(pid: number | null): Promise<number | null> {
-  if (pid === null) return null;
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the command.
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
-
-async function mysqldPid(pool: mysql.Pool): Promise<number | null> {
-  try {
-    const [rows] = await pool.query<RowDataPacket[]>('SELECT @@pid_file AS f');
-    const pid = Number((await readFile(String(rows[0]!.f), 'utf8')).trim());
-    await readFile(`/proc/${pid}/stat`, 'utf8');
-    return pid;
-  } catch {
-    return null;
-  }
 }
 
 /** Server-wide statement counters (other clients of the server add noise). */
@@ -448,30 +423,11 @@ function explainText(rows: Record<string, unknown>[]): string {
 
 // ------------------------------------------------------------------ run
 
-async function dropDatabase(name: string): Promise<void> {
-  const conn = await mysql.createConnection(`${SERVER}/`);
-  try {
-    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  } finally {
-    await conn.end();
-  }
-}
-
 export async function run(): Promise<BenchResult[]> {
-  const dbName = `tidings_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const url = `${SERVER}/${dbName}`;
   let store: Store | null = null;
   // Ctrl-C or a kill during the run still drops the database.
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: dropping ${dbName}`);
-    void (async () => {
-      await store?.close().catch(() => {});
-      await dropDatabase(dbName).catch(() => {});
-      process.exit(130);
-    })();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const db = throwawayDatabase('tidings_bench', async () => store?.close());
+  const { name: dbName, url } = db;
   let failed = true;
   try {
     log(`database ${dbName}`);
@@ -481,11 +437,9 @@ export async function run(): Promise<BenchResult[]> {
     failed = false;
     return results;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     await store?.close().catch(() => {});
     try {
-      await dropDatabase(dbName);
+      await db.drop();
       log(`dropped ${dbName}`);
     } catch (err) {
       log(`could not drop ${dbName}: ${err instanceof Error ? err.message : String(err)}`);
@@ -498,7 +452,7 @@ export async function run(): Promise<BenchResult[]> {
 async function measureAll(store: Store, epoch: string): Promise<BenchResult[]> {
   const started = performance.now();
   const [[server]] = await store.pool.query<RowDataPacket[]>('SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS flush');
-  const dbPid = await mysqldPid(store.pool);
+  const dbPid = await databaseServerPid(store.pool);
 
   // Owner 0 holds the single-collection runs and all 16 collections of the
   // one-owner run; owners 1..16 one collection each, so that run shares no row.
