@@ -114,7 +114,9 @@ const NOTHING_STORED: DeliveryReads = { delivered: false, byUid: new Map(), take
 const alreadyDelivered = (): DeliverySummary => ({ duplicate: true, items: [], notes: ['this message was already delivered to this address'], recordId: null });
 
 const isDuplicateKey = (err: unknown) => (err as { code?: string } | null)?.code === 'ER_DUP_ENTRY' || isUniqueViolation(err);
-const isDeadlock = (err: unknown) => ['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT'].includes((err as { code?: string } | null)?.code ?? '');
+// Only a deadlock: InnoDB rolled this transaction back at once, so trying again costs little. A lock wait
+// timeout has already kept the sender waiting innodb_lock_wait_timeout; it becomes 451 and the sender retries.
+const isDeadlock = (err: unknown) => (err as { code?: string } | null)?.code === 'ER_LOCK_DEADLOCK';
 
 function copyOf(object: IncomingObject): IncomingObject {
   return typeof object.icalendar === 'string' ? object : { ...object, icalendar: new ICAL.Component(structuredClone(object.icalendar.toJSON()) as unknown[]) };
