@@ -50,7 +50,7 @@ export async function checkWebhookUrl(raw: string, guard: WebhookGuard): Promise
   if (addresses.length === 0) throw new InvalidInput(`the webhook host ${host} does not resolve`, 'webhook-url');
   for (const a of addresses) {
     const why = guard.policy.refuse(a.address);
-    if (why) throw new InvalidInput(`the webhook host ${host} resolves to ${a.address}, a ${why} address; webhooks may only reach public addresses`, 'webhook-address');
+    if (why) throw new InvalidInput(`the webhook host ${host} resolves to ${a.address}, ${/^[aeiou]/i.test(why) ? 'an' : 'a'} ${why} address; webhooks may only reach public addresses`, 'webhook-address');
   }
   return { url, addresses };
 }
