@@ -43,14 +43,15 @@ export interface ItipContext {
 export function applyItip(incoming: IncomingObject, stored: string | null, ctx: ItipContext): ItipOutcome {
   const calendar = typeof incoming.icalendar === 'string' ? parse(incoming.icalendar) : incoming.icalendar;
   const notes = normalizeCalendar(calendar, ctx.collectionZone);
-  switch (incoming.method) {
-    case 'CANCEL':
-      return cancel(calendar, stored, notes);
-    case 'REPLY':
-      return applyReply(calendar, stored, ctx, notes);
-    default:
-      return publish(calendar, stored, notes);
+  const outcome = incoming.method === 'CANCEL' ? cancel(calendar, stored, notes) : incoming.method === 'REPLY' ? applyReply(calendar, stored, ctx, notes) : publish(calendar, stored, notes);
+  // A change merged into the stored copy is stored as that copy: it too must
+  // be fit to store, whatever an older version of Tidings (or a client) left
+  // in it; a TZID it names without a VTIMEZONE, for one, gets it here.
+  if (outcome.change && outcome.calendar !== calendar) {
+    outcome.notes.push(...normalizeCalendar(outcome.calendar, ctx.collectionZone));
+    outcome.icalendar = outcome.calendar.toString();
   }
+  return outcome;
 }
 
 function parse(text: string): Component {

@@ -54,7 +54,9 @@ function addCalendar(calendar: Component, source: string, groups: Map<string, Gr
     reading.notes.push(`${source}: iTIP ${method} is not something a collection can take; ignored`);
     return;
   }
-  const zones = new Map(calendar.getAllSubcomponents('vtimezone').map((z) => [String(z.getFirstPropertyValue('tzid') ?? ''), z]));
+  // Keyed without surrounding spaces: Outlook writes "W. Europe Standard Time " in
+  // parameters and the VTIMEZONE's TZID with or without the space; the zone goes with the item either way.
+  const zones = new Map(calendar.getAllSubcomponents('vtimezone').map((z) => [String(z.getFirstPropertyValue('tzid') ?? '').trim(), z]));
   for (const component of calendar.getAllSubcomponents()) {
     if (!KINDS.has(component.name)) {
       if (component.name !== 'vtimezone') reading.notes.push(`${source}: ${component.name.toUpperCase()} ignored`);
@@ -77,8 +79,8 @@ function addCalendar(calendar: Component, source: string, groups: Map<string, Gr
     const current = group.components.get(key);
     if (!current || newer(component, current)) group.components.set(key, component);
     for (const tzid of referencedZones(component)) {
-      const zone = zones.get(tzid);
-      if (zone && !group.zones.has(tzid)) group.zones.set(tzid, zone);
+      const zone = zones.get(tzid.trim());
+      if (zone && !group.zones.has(tzid.trim())) group.zones.set(tzid.trim(), zone);
     }
   }
 }
