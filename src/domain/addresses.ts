@@ -19,7 +19,8 @@ export interface SubmissionAddress {
   domain: string;
   kind: 'collection' | 'support' | 'emergency' | 'bounce';
   collectionId: bigint | null;
-  userId: bigint;
+  /** The collection address's owner; null for the service's own return addresses (kind 'bounce'). */
+  userId: bigint | null;
   policy: SenderPolicy;
   allowlist: string[];
   itemMode: ItemMode;

@@ -12,7 +12,10 @@
 // unsubscribe+<token>@. Those get their own verdict, 'return-mail': the
 // robot hands them to receiveReturnMail and nothing else (no sender policy,
 // no spam check, no item, no reply). The lookup key drops the +token
-// (addressKey); the robot keeps the full recipient for the handler.
+// (addressKey); the robot keeps the full recipient for the handler. Return
+// addresses belong to no user (userId NULL), hence the LEFT JOIN of the
+// owner; the lookup stays one probe of the unique (localPart, domain) key
+// plus primary-key probes of users and collections.
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Store } from '../store/index.ts';
 import { addressKey, type ItemMode, type SenderPolicy } from './addresses.ts';
@@ -51,7 +54,7 @@ const LOOKUP = `SELECT a.id, a.localPart, a.domain, a.kind, a.collectionId, a.us
        a.enabled, a.confirmations, u.email AS ownerEmail, u.disabledAt IS NOT NULL AS ownerDisabled,
        u.usedBytes >= u.quotaBytes AS overQuota, c.name AS collectionName, c.timeZone, c.components
   FROM submission_addresses a
-  JOIN users u ON u.id = a.userId
+  LEFT JOIN users u ON u.id = a.userId
   LEFT JOIN collections c ON c.id = a.collectionId`;
 
 /** Case-insensitive, `+tag` ignored (addressKey); anything unparseable is unknown. */
@@ -74,15 +77,14 @@ export async function routeAddressById(store: Store, addressId: bigint): Promise
 
 function verdictOf(row: RowDataPacket | undefined): Routing {
   if (row?.kind === 'bounce') {
-    // The return addresses' owner is only the row's required owner (the first
-    // admin): their being disabled or over quota must not turn bounces away,
-    // and return mail stores nothing. Disabling the address itself does.
+    // The return addresses are the service's (no owner, no quota: return
+    // mail stores nothing); only disabling the address itself turns them away.
     if (!row.enabled) return { verdict: 'disabled', reason: 'the address is disabled' };
     return { verdict: 'return-mail', address: { addressId: BigInt(row.id as string), address: `${row.localPart}@${row.domain}` } };
   }
   // Support and other address kinds belong to later parts of Tidings; until
   // they exist, the robot knows only collection and return addresses.
-  if (!row || row.kind !== 'collection' || row.collectionId === null || row.timeZone === null) return { verdict: 'unknown' };
+  if (!row || row.kind !== 'collection' || row.collectionId === null || row.userId === null || row.timeZone === null) return { verdict: 'unknown' };
   if (!row.enabled) return { verdict: 'disabled', reason: 'the address is disabled' };
   if (Number(row.ownerDisabled)) return { verdict: 'disabled', reason: "the address's owner is disabled" };
   if (Number(row.overQuota)) return { verdict: 'over-quota' };

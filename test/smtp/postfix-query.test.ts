@@ -67,7 +67,7 @@ describe('the documented Postfix recipient query', () => {
     assert.deepEqual(await lookup('unsubscribe+12.34.0123456789abcdef0123456789abcdef@tidings.test'), ['OK']);
     // The robot agrees: its own verdict, with no collection behind it.
     assert.equal((await routeRecipient(store, verp)).verdict, 'return-mail');
-    // Their owner is only the row's placeholder: disabling that account must not turn bounces away.
+    // They belong to no user: disabling an account (here the first admin) must not turn bounces away.
     await setUserDisabled(store, admin.email, true, TEST_AUDIT);
     assert.deepEqual(await lookup(verp), ['OK']);
     assert.equal((await routeRecipient(store, verp)).verdict, 'return-mail');

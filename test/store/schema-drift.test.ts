@@ -980,7 +980,7 @@ const sparseRows: Record<string, (made: Record<string, Record<string, unknown>>)
     origin: 'api',
   }),
   Change: (made) => ({ collectionId: made.Collection!.id, position: 1n, operation: 'put', uid: 'uid-2', resourceName: 'uid-2.ics', actorUserId: null, origin: 'web' }),
-  SubmissionAddress: (made) => ({ localPart: 'sparse', domain: 'example.org', kind: 'collection', collectionId: null, userId: made.User!.id, lastUsedAt: null }),
+  SubmissionAddress: () => ({ localPart: 'sparse', domain: 'example.org', kind: 'bounce', collectionId: null, userId: null, lastUsedAt: null }),
   AuditEntry: () => ({ actorUserId: null, channel: 'system', action: 'noop', targetType: 'none', targetId: '' }),
   AppPassword: (made) => ({ userId: made.User!.id, label: 'phone', prefix: 'p1', hash: 'h', lastUsedAt: null }),
   DeadProperty: (made) => ({ userId: made.User!.id, resource: 'home', namespace: 'DAV:', name: 'x', value: '' }),

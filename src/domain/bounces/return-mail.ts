@@ -38,17 +38,17 @@ export async function receiveReturnMail(store: Store, settings: ReturnMailSettin
 }
 
 /**
- * Puts both return addresses in the routing table (kind 'bounce'), owned by
- * the first admin (else the first user: the table needs an owner). Safe to
- * repeat; does nothing before the first user exists (no mail goes out then).
+ * Puts both return addresses in the routing table (kind 'bounce'). They are
+ * the service's and belong to no user (userId NULL): no account lists or
+ * exports them, and none takes them along when it is deleted. Safe to repeat
+ * (the unique key on the address makes a second insert a no-op).
  */
 export async function ensureReturnRoutes(store: Store, mailDomain: string): Promise<void> {
-  const sql = mysqlRunner(store.pool);
-  for (const localPart of [BOUNCE_LOCAL_PART, UNSUBSCRIBE_LOCAL_PART]) {
-    await sql.run(
-      `INSERT IGNORE INTO submission_addresses (localPart, domain, kind, collectionId, userId, policy, enabled, createdAt)
-       SELECT ?, ?, 'bounce', NULL, id, 'anyone', true, ? FROM users ORDER BY isAdmin DESC, id LIMIT 1`,
-      [localPart, mailDomain, new Date()],
-    );
-  }
+  const domain = mailDomain.toLowerCase();
+  const now = new Date();
+  await mysqlRunner(store.pool).run(
+    `INSERT IGNORE INTO submission_addresses (localPart, domain, kind, collectionId, userId, policy, enabled, createdAt)
+     VALUES (?, ?, 'bounce', NULL, NULL, 'anyone', true, ?), (?, ?, 'bounce', NULL, NULL, 'anyone', true, ?)`,
+    [BOUNCE_LOCAL_PART, domain, now, UNSUBSCRIBE_LOCAL_PART, domain, now],
+  );
 }
