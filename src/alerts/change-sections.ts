@@ -4,7 +4,7 @@
 import type { ItemChange } from '../domain/alerts/change-summary.ts';
 import type { ItemDetails, ItemSnapshot } from '../domain/alerts/item-details.ts';
 import type { TrackedField } from '../domain/icalendar.ts';
-import { ORIGIN_WORDS, formatWhen, plural } from './format.ts';
+import { ORIGIN_WORDS, formatWhen, listWords, plural } from './format.ts';
 import { itemUrl, type AlertMailSettings } from './mail-headers.ts';
 
 export interface ChangeViewContext {
@@ -55,8 +55,24 @@ function detail(field: TrackedField, ctx: ChangeViewContext, now: ItemDetails | 
   }
 }
 
+/**
+ * Who changed the item and how, after the templates' "by": each person once,
+ * with every channel they used, in order of first appearance ("Ann Example
+ * via email and the web; Ben via the API"). An actor without a name (none
+ * recorded, or the account is gone) is "someone".
+ */
 function byWhom(change: ItemChange, actors: Map<bigint, string>): string {
-  return change.by.map((b) => `${b.userId === null ? 'someone' : (actors.get(b.userId) ?? 'someone')} ${ORIGIN_WORDS[b.origin]}`).join(', ');
+  const people = new Map<string, string[]>();
+  for (const b of change.by) {
+    const name = (b.userId === null ? undefined : actors.get(b.userId)) ?? 'someone';
+    const channels = people.get(name) ?? [];
+    const how = ORIGIN_WORDS[b.origin];
+    if (how && !channels.includes(how)) channels.push(how);
+    people.set(name, channels);
+  }
+  const each = [...people].map(([name, channels]) => (channels.length > 0 ? `${name} via ${listWords(channels)}` : name));
+  // "and" inside one person's channels would blur with "and" between people.
+  return [...people.values()].some((c) => c.length > 1) ? each.join('; ') : listWords(each);
 }
 
 function itemView(change: ItemChange, ctx: ChangeViewContext, style: Record<string, string> | null): ItemView {

@@ -41,12 +41,18 @@ export function formatLocalDate(localDate: string): string {
   return fmt('UTC', 'long').format(new Date(`${localDate}T12:00:00Z`)).replace(',', '');
 }
 
+/** The channel of a change, as the object of "via" ("by Ann via email"). */
 export const ORIGIN_WORDS: Record<ItemOrigin, string> = {
-  caldav: 'from a calendar app',
-  email: 'by email',
-  web: 'on the web',
-  api: 'through the API',
+  caldav: 'a calendar app',
+  email: 'email',
+  web: 'the web',
+  api: 'the API',
 };
+
+/** "a", "a and b", "a, b and c". */
+export function listWords(words: string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;

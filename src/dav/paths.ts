@@ -1,5 +1,7 @@
 // The URL layout under /dav/ (found by clients through discovery, RFC 6764):
 //
+//   /                                          the server root: PROPFIND and OPTIONS
+//                                              answer as the DAV root, in place (DESIGN.md)
 //   /dav/                                      root (current-user-principal)
 //   /dav/principals/<email>/                   the user's principal
 //   /dav/calendars/<email>/                    the user's calendar home
@@ -19,6 +21,7 @@ export function encodeSegment(s: string): string {
 }
 
 export const hrefs = {
+  serverRoot: '/',
   root: DAV_PREFIX,
   principals: `${DAV_PREFIX}principals/`,
   calendars: `${DAV_PREFIX}calendars/`,

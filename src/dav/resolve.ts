@@ -3,7 +3,7 @@
 // user's principal or home, a collection they are not a member of.
 import { ownCollectionBySlug, sharedCollection } from '../domain/collection-lookup.ts';
 import type { CollectionWithRole } from '../domain/collections.ts';
-import type { AuthenticatedUser } from '../domain/credentials.ts';
+import type { AuthenticatedUser } from '../domain/auth/credentials.ts';
 import { itemsByResourceName, type ItemSummary } from '../domain/item-reads.ts';
 import type { Store } from '../store/index.ts';
 import { davSegments, hrefs, sharedMountId } from './paths.ts';
@@ -41,6 +41,11 @@ export function collectionHref(user: DavUser, collection: { id: bigint; ownerId:
 }
 
 export async function resolve(store: Store, user: DavUser, href: string): Promise<Resource | null> {
+  // The bare server address is the DAV root under its own href: clients given
+  // it PROPFIND it for current-user-principal (RFC 6764 6) and look for the
+  // answer under the URL they asked (python3-caldav); a redirect would lose
+  // the body on the way (python-requests on a 301).
+  if (href === hrefs.serverRoot) return { kind: 'root', href: hrefs.serverRoot };
   const segments = davSegments(href);
   if (!segments) return null;
   const [area, owner, segment, name, ...rest] = segments;

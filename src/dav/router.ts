@@ -4,7 +4,7 @@
 // method table; every failure leaves through one mapper (errors.ts).
 import express, { type Request, type Response, type Router } from 'express';
 import { MAX_ITEM_BYTES } from '../consts.ts';
-import { clientAddress, type LoginVerifier } from '../http/middleware/basic-auth.ts';
+import type { AuthenticatedUser } from '../domain/auth/credentials.ts';
 import { readBody } from './body.ts';
 import { DavContext, type DavDeps } from './context.ts';
 import { DavError, toDavError } from './errors.ts';
@@ -29,7 +29,14 @@ function sendError(req: Request, res: Response, err: DavError): void {
   res.set('Content-Type', 'application/xml; charset=utf-8').send(errorBody(err.condition, err.message));
 }
 
-export function createDavRouter(deps: DavDeps, verifier: LoginVerifier): Router {
+/**
+ * The web server's one login step (HTTP Basic through the domain's login rule,
+ * refusals as 401/403/429 with their headers), handed in by the composition
+ * (src/http/app.ts) so that this adapter imports no other.
+ */
+export type DavLogin = (req: Request) => Promise<{ ok: true; user: AuthenticatedUser } | { ok: false; failure: { status: number; message: string; headers: Record<string, string> } }>;
+
+export function createDavRouter(deps: DavDeps, login: DavLogin): Router {
   const router = express.Router();
   const throttle = createThrottle(deps.store, deps.config.davRateLimit);
 
@@ -37,7 +44,7 @@ export function createDavRouter(deps: DavDeps, verifier: LoginVerifier): Router 
     const path = req.originalUrl.split('?')[0]!;
     if (req.method === 'OPTIONS') return options(req, res);
     try {
-      const auth = await verifier.verify(req.headers.authorization, clientAddress(req));
+      const auth = await login(req);
       if (!auth.ok) throw new DavError(auth.failure.status, auth.failure.message, null, auth.failure.headers);
       const wait = await throttle(auth.user.id);
       if (wait !== null) throw new DavError(429, 'too many requests; slow down', null, { 'Retry-After': String(wait) });

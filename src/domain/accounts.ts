@@ -1,9 +1,9 @@
 // Users: creation with an argon2id password hash, lookup, disable/enable.
-import { hash, verify } from '@node-rs/argon2';
 import { DEFAULT_QUOTA_BYTES, MIN_PASSWORD_LENGTH } from '../consts.ts';
 import type { Store } from '../store/index.ts';
 import { recordAudit, type AuditContext } from './audit.ts';
-import { bumpCredentialsGeneration } from './credentials.ts';
+import { bumpCredentialsGeneration } from './auth/generation.ts';
+import { hashPassword } from './auth/passwords.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
 import { isUniqueViolation } from './prisma-errors.ts';
 import { isIanaZone } from './timezones.ts';
@@ -38,15 +38,6 @@ export function normalizeEmail(email: string): string {
   const normalized = email.trim().toLowerCase();
   if (!EMAIL.test(normalized) || normalized.length > 254) throw new InvalidInput(`not an email address: "${email}"`);
   return normalized;
-}
-
-// @node-rs/argon2 exports Algorithm as a const enum, which isolated modules cannot read.
-const ARGON2ID = 2;
-// OWASP's argon2id baseline (19 MiB, t=2, p=1).
-const HASH_OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 };
-
-export async function hashPassword(password: string): Promise<string> {
-  return hash(password, HASH_OPTIONS);
 }
 
 export interface NewUser {
@@ -105,36 +96,6 @@ export async function getUser(store: Store, id: bigint): Promise<User> {
   return user;
 }
 
-/**
- * The user whose password this is, or null. A disabled user never
- * authenticates. Unknown emails still pay for a hash, so timing does not
- * tell which accounts exist.
- */
-export async function verifyPassword(store: Store, email: string, password: string): Promise<User | null> {
-  let normalized: string;
-  try {
-    normalized = normalizeEmail(email);
-  } catch {
-    return null;
-  }
-  const row = await store.db.user.findUnique({ where: { email: normalized }, select: { ...USER_FIELDS, passwordHash: true } });
-  if (!row) {
-    await verify(await dummyHash(), password).catch(() => false);
-    return null;
-  }
-  const ok = await verify(row.passwordHash, password).catch(() => false);
-  if (!ok || row.disabledAt !== null) return null;
-  const { passwordHash: _omit, ...user } = row;
-  return user;
-}
-
-// A real argon2id hash of a random string, verified against for unknown users.
-let dummy: Promise<string> | null = null;
-function dummyHash(): Promise<string> {
-  dummy ??= hashPassword(Math.random().toString(36));
-  return dummy;
-}
-
 export async function setUserDisabled(store: Store, email: string, disabled: boolean, ctx: AuditContext): Promise<User> {
   const target = await requireUserByEmail(store, email);
   return store.db.$transaction(async (tx) => {
@@ -143,7 +104,7 @@ export async function setUserDisabled(store: Store, email: string, disabled: boo
       data: { disabledAt: disabled ? (target.disabledAt ?? new Date()) : null },
       select: USER_FIELDS,
     });
-    // Cached logins end at once on every instance (credentials.ts).
+    // Cached logins end at once on every instance (auth/generation.ts).
     if (disabled) await bumpCredentialsGeneration(tx, user.id);
     await recordAudit(tx, ctx, { action: disabled ? 'user.disable' : 'user.enable', targetType: 'user', targetId: user.id, detail: user.email });
     return user;

@@ -1,12 +1,12 @@
 // App passwords: one per calendar client, so a lost phone is revoked without
 // changing the account password. Shown once at creation; only the argon2id
 // hash is kept. Revoking bumps the user's credentials generation, which drops
-// every cached login at once (credentials.ts).
+// every cached login at once (auth/generation.ts).
 import type { Store } from '../store/index.ts';
-import { hashPassword } from './accounts.ts';
 import { generateAppPassword } from './app-password-format.ts';
 import { recordAudit, type AuditContext } from './audit.ts';
-import { bumpCredentialsGeneration } from './credentials.ts';
+import { bumpCredentialsGeneration } from './auth/generation.ts';
+import { hashPassword } from './auth/passwords.ts';
 import { InvalidInput, NotFound } from './errors.ts';
 import { isUniqueViolation } from './prisma-errors.ts';
 

@@ -1,11 +1,9 @@
 // Per-client-IP limits on connections and messages, and per-recipient limits
-// on confirmations, counted in the database (the shared `rate_limits` table,
-// rate-limiter-flexible's MySQL store) so that every instance behind the
-// load balancer counts together (DESIGN.md "Scaling out").
-import { RateLimiterMySQL, RateLimiterRes } from 'rate-limiter-flexible';
+// on confirmations, counted in the database by the one limiter factory
+// (store/rate-limits.ts) so that every instance behind the load balancer
+// counts together (DESIGN.md "Scaling out").
+import { createBudget } from '../store/rate-limits.ts';
 import type { Store } from '../store/index.ts';
-
-const TABLE = 'rate_limits';
 
 export interface SmtpLimits {
   connectionsPerMinute: number;
@@ -17,27 +15,8 @@ export interface SmtpLimits {
 export type Limit = (key: string) => Promise<boolean>;
 
 function limiter(store: Store, keyPrefix: string, points: number, duration: number): Limit {
-  if (points <= 0) return async () => true;
-  const rl = new RateLimiterMySQL({
-    // The callback pool under mysql2/promise's: the library speaks callbacks.
-    storeClient: store.pool.pool,
-    storeType: 'pool',
-    dbName: store.database,
-    tableName: TABLE,
-    tableCreated: true,
-    keyPrefix,
-    points,
-    duration,
-  });
-  return async (key) => {
-    try {
-      await rl.consume(key.toLowerCase().slice(0, 200));
-      return true;
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return false;
-      throw err;
-    }
-  };
+  const budget = createBudget(store, keyPrefix, points, duration);
+  return async (key) => (await budget(key.toLowerCase().slice(0, 200))) === null;
 }
 
 export interface RateLimits {

@@ -96,9 +96,9 @@ describe('coalescing immediate alerts', () => {
 
     const cats = mail.find((m) => m.to === 'cat@example.com')!.payload;
     assert.equal(cats.subject, 'Team: 3 changes (1 added, 1 changed, 1 removed)');
-    assert.match(cats.text, /Added:\n {2}\+ Planning — .*\n {6}by ben by email/);
-    assert.match(cats.text, /Changed:\n {2}~ Daily standup — Tue 1 Dec 2026, 10:30 UTC, Room 2\n {6}title: “Standup” → “Daily standup”\n {6}time: Tue 1 Dec 2026, 10:00 UTC → Tue 1 Dec 2026, 10:30 UTC\n {6}place: Room 1 → Room 2\n {6}by ann from a calendar app/);
-    assert.match(cats.text, /Removed:\n {2}- Retro — .*\n {6}by ann on the web/);
+    assert.match(cats.text, /Added:\n {2}\+ Planning — .*\n {6}by ben via email/);
+    assert.match(cats.text, /Changed:\n {2}~ Daily standup — Tue 1 Dec 2026, 10:30 UTC, Room 2\n {6}title: “Standup” → “Daily standup”\n {6}time: Tue 1 Dec 2026, 10:00 UTC → Tue 1 Dec 2026, 10:30 UTC\n {6}place: Room 1 → Room 2\n {6}by ann via a calendar app/);
+    assert.match(cats.text, /Removed:\n {2}- Retro — .*\n {6}by ann via the web/);
     assert.doesNotMatch(cats.text, /Typo/);
     assert.match(cats.headers.References!, /^<collection\.\d+@tidings\.example>$/);
 

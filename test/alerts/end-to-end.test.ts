@@ -53,7 +53,7 @@ describe('a change to a shared collection, end to end', () => {
     assert.equal(header(mail, 'auto-submitted'), 'auto-generated');
     assert.match(header(mail, 'references'), /^<item\.\d+\.[0-9a-f]{24}@tidings\.example>$/);
     // Bob reads New York time: 09:00 UTC is 04:00 EST.
-    assert.match(mail.text ?? '', /Added:\n {2}\+ Dentist — Tue 1 Dec 2026, 04:00 GMT-5, Main Street 1\n {6}by Alice Liddell from a calendar app/);
+    assert.match(mail.text ?? '', /Added:\n {2}\+ Dentist — Tue 1 Dec 2026, 04:00 GMT-5, Main Street 1\n {6}by Alice Liddell via a calendar app/);
     assert.match(mail.text ?? '', /https:\/\/tidings\.example\/collections\/\d+/);
     assert.match(String(mail.html), /<li style="[^"]*border-left:3px solid #1a7f37;/);
     assert.doesNotMatch(String(mail.html), /<style/);
@@ -76,7 +76,7 @@ describe('a change to a shared collection, end to end', () => {
     assert.match(mail.subject ?? '', /^Family: “Dentist \(moved\)” changed \(title, time, end\)$/);
     assert.match(mail.text ?? '', /title: “Dentist” → “Dentist \(moved\)”/);
     assert.match(mail.text ?? '', /time: Tue 1 Dec 2026, 04:00 GMT-5 → Wed 2 Dec 2026, 09:00 GMT-5/);
-    assert.match(mail.text ?? '', /by Alice Liddell by email/);
+    assert.match(mail.text ?? '', /by Alice Liddell via email/);
     assert.equal(header(mail, 'references'), header(before[0]!.mail, 'references'));
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createUser, findUserByEmail, setUserDisabled, verifyPassword } from '../../src/domain/accounts.ts';
+import { createUser, findUserByEmail, setUserDisabled } from '../../src/domain/accounts.ts';
+import { authenticate } from '../../src/domain/auth/credentials.ts';
 import { Conflict, InvalidInput } from '../../src/domain/errors.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { TEST_AUDIT } from '../helpers/world.ts';
@@ -36,18 +37,19 @@ describe('createUser', () => {
   });
 });
 
-describe('verifyPassword', () => {
+describe('authenticate', () => {
   it('accepts the right password, refuses a wrong one, an unknown user and a disabled user', async () => {
     await createUser(store, { email: 'cy@example.com', password: 'right password' }, TEST_AUDIT);
-    assert.equal((await verifyPassword(store, 'CY@example.com', 'right password'))?.email, 'cy@example.com');
-    assert.equal(await verifyPassword(store, 'cy@example.com', 'wrong password'), null);
-    assert.equal(await verifyPassword(store, 'nobody@example.com', 'right password'), null);
-    assert.equal(await verifyPassword(store, 'not an email', 'x'), null);
+    const right = await authenticate(store, 'CY@example.com', 'right password');
+    assert.equal(right.ok && right.user.email, 'cy@example.com');
+    assert.deepEqual(await authenticate(store, 'cy@example.com', 'wrong password'), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await authenticate(store, 'nobody@example.com', 'right password'), { ok: false, reason: 'invalid' });
+    assert.deepEqual(await authenticate(store, 'not an email', 'x'), { ok: false, reason: 'invalid' });
     const disabled = await setUserDisabled(store, 'cy@example.com', true, TEST_AUDIT);
     assert.ok(disabled.disabledAt instanceof Date);
-    assert.equal(await verifyPassword(store, 'cy@example.com', 'right password'), null);
+    assert.deepEqual(await authenticate(store, 'cy@example.com', 'right password'), { ok: false, reason: 'disabled' });
     await setUserDisabled(store, 'cy@example.com', false, TEST_AUDIT);
-    assert.ok(await verifyPassword(store, 'cy@example.com', 'right password'));
+    assert.equal((await authenticate(store, 'cy@example.com', 'right password')).ok, true);
     const actions = (await store.db.auditEntry.findMany({ where: { targetType: 'user' }, orderBy: { id: 'asc' } })).map((a) => a.action);
     assert.deepEqual(actions.slice(-2), ['user.disable', 'user.enable']);
   });

@@ -2,12 +2,10 @@
 // between the thresholds (the owner releases or deletes it over the JSON API
 // or the command line), and spamd down: 451, or accepted and flagged.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
-import express from 'express';
-import { createInboundMailRouter } from '../../src/http/api/inbound-mail.ts';
 import { runCli } from '../helpers/cli.ts';
 import { freshDatabase } from '../helpers/database.ts';
+import { startServer } from '../helpers/dav.ts';
 import { dkimKey, fixedResolver, testDns } from '../helpers/dns.ts';
 import { compose, messageId } from '../helpers/mail.ts';
 import { inboundOf, itemsOf, makeMailbox, type Mailbox } from '../helpers/robot-world.ts';
@@ -25,11 +23,7 @@ const nowhere = `tcp://127.0.0.1:${await freePort()}`;
 const down = await startTestRobot(store, resolver, { SPAMD_URL: nowhere, SPAMD_TIMEOUT_MS: '1000' });
 const lenient = await startTestRobot(store, resolver, { SPAMD_URL: nowhere, SPAMD_TIMEOUT_MS: '1000', SPAMD_DOWN: 'accept' });
 
-const app = express().use('/api/v1', createInboundMailRouter(store));
-const http = app.listen(0, '127.0.0.1');
-await new Promise((resolve) => http.once('listening', resolve));
-after(() => new Promise<void>((resolve) => http.close(() => resolve())));
-const api = `http://127.0.0.1:${(http.address() as AddressInfo).port}/api/v1`;
+const api = `${await startServer(store)}/api/v1`;
 const PASSWORD = 'correct horse battery';
 const basic = (email: string, password = PASSWORD) => ({ authorization: `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}` });
 

@@ -31,6 +31,8 @@ async function members(ctx: DavContext, r: Resource): Promise<Resource[]> {
   const user = ctx.user;
   switch (r.kind) {
     case 'root':
+      // The server root's one DAV member is the DAV root itself.
+      if (r.href === hrefs.serverRoot) return [{ kind: 'root', href: hrefs.root }];
       return [
         { kind: 'principals', href: hrefs.principals },
         { kind: 'calendars', href: hrefs.calendars },

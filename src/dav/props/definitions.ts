@@ -18,7 +18,8 @@ export interface PropertyDef {
   ns: string;
   name: string;
   on: ResourceKind[];
-  allprop: boolean;
+  /** Included in allprop everywhere (true), nowhere (false) or on the kinds listed. */
+  allprop: boolean | ResourceKind[];
   get(r: Resource, pc: PropContext): PropValue | Promise<PropValue>;
   /** PROPPATCH-able on collections (by the owner); absent: protected. */
   field?: CollectionField;
@@ -82,7 +83,11 @@ const defs: PropertyDef[] = [
     },
     field: 'name',
   },
-  { ns: DAV, name: 'current-user-principal', on: ALL, allprop: false, get: (_r, pc) => [el(DAV, 'href', hrefs.principal(pc.user.email))] },
+  // In allprop at the root only: RFC 6764 6 has clients PROPFIND the context
+  // path for it, and those that follow the well-known 301 without the body
+  // (python-requests) send an allprop there instead (RFC 4918 9.1). Radicale
+  // includes it in every allprop.
+  { ns: DAV, name: 'current-user-principal', on: ALL, allprop: ['root'], get: (_r, pc) => [el(DAV, 'href', hrefs.principal(pc.user.email))] },
   { ns: DAV, name: 'principal-URL', on: ['principal'], allprop: true, get: (_r, pc) => [el(DAV, 'href', hrefs.principal(pc.user.email))] },
   { ns: DAV, name: 'principal-collection-set', on: ['root', 'principal'], allprop: false, get: () => [el(DAV, 'href', hrefs.principals)] },
   { ns: DAV, name: 'owner', on: ['principal', 'home', 'collection'], allprop: false, get: ownerHref },

@@ -30,7 +30,8 @@ export async function propstatsFor(r: Resource, request: PropRequest, pc: PropCo
   if (request.kind === 'propname') {
     return [...live.map((d) => ({ ns: d.ns, name: d.name, status: 200, value: null })), ...dead.map((d) => ({ ns: d.namespace, name: d.name, status: 200, value: null }))];
   }
-  const wanted = live.filter((d) => d.allprop || request.include.some((i) => i.ns === d.ns && i.name === d.name));
+  const inAllprop = (d: (typeof live)[number]) => d.allprop === true || (Array.isArray(d.allprop) && d.allprop.includes(r.kind));
+  const wanted = live.filter((d) => inAllprop(d) || request.include.some((i) => i.ns === d.ns && i.name === d.name));
   const out: PropStat[] = await Promise.all(wanted.map(async (d) => ({ ns: d.ns, name: d.name, status: 200, value: await d.get(r, pc) })));
   for (const d of dead) {
     const element = await pc.deadElement(r, d.namespace, d.name);

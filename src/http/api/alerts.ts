@@ -7,18 +7,17 @@
 //   DELETE   /api/v1/admin/bounces/:email               admins: lift a suspension
 //   GET      /api/v1/admin/outbox?state=dead            admins: the dead letters
 //   POST     /api/v1/admin/outbox/:id/retry             admins: queue a dead message again
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { alertFreeze, unfreezeAlerts } from '../../domain/alerts/circuit-breaker.ts';
 import { getAlertPreferences, setDigestTime } from '../../domain/alerts/preferences.ts';
 import { setDefaultReminder } from '../../domain/alerts/reminders.ts';
 import { getSubscription, setSubscription } from '../../domain/alerts/subscriptions.ts';
 import { clearBounces, listBounces } from '../../domain/bounces/bounces.ts';
-import type { AuthenticatedUser } from '../../domain/credentials.ts';
+import type { AuthenticatedUser } from '../../domain/auth/credentials.ts';
 import { InvalidInput } from '../../domain/errors.ts';
 import { getWebhook, registerWebhook, removeWebhook, type WebhookGuard } from '../../domain/webhooks/webhooks.ts';
 import { OUTBOX_QUEUE, requeue } from '../../store/leased-queue.ts';
 import type { Store } from '../../store/index.ts';
-import { requireBasicAuth, type LoginVerifier } from '../middleware/basic-auth.ts';
 import { problem, sendDomainProblem } from './problem.ts';
 
 const json = (res: Response, status: number, v: unknown) =>
@@ -26,9 +25,9 @@ const json = (res: Response, status: number, v: unknown) =>
 
 type Handler = (req: Request, res: Response, user: AuthenticatedUser) => Promise<void>;
 
-export function createAlertsRouter(store: Store, verifier: LoginVerifier, guard: WebhookGuard): Router {
+/** `auth`: the API's one login (login.ts), which sets res.locals.user. */
+export function createAlertsRouter(store: Store, auth: RequestHandler, guard: WebhookGuard): Router {
   const router = express.Router();
-  const auth = requireBasicAuth(verifier, (res, f) => problem(res, f.status, f.status === 401 ? 'Unauthorized' : f.status === 403 ? 'Forbidden' : 'Too Many Requests', f.message, f.headers));
   const body = express.json({ limit: '16kb' });
   const handle = (h: Handler) => async (req: Request, res: Response, next: NextFunction) => {
     try {

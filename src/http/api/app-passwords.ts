@@ -2,18 +2,18 @@
 // passwords, authenticated with HTTP Basic and their account password (an
 // app password cannot mint or revoke others). A new password is in the 201
 // answer once and never again.
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { createAppPassword, listAppPasswords, revokeAppPassword } from '../../domain/app-passwords.ts';
-import type { AuthenticatedUser } from '../../domain/credentials.ts';
+import type { AuthenticatedUser } from '../../domain/auth/credentials.ts';
 import type { Store } from '../../store/index.ts';
-import { requireBasicAuth, type LoginVerifier } from '../middleware/basic-auth.ts';
 import { problem, sendDomainProblem } from './problem.ts';
 
 const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 
-export function createAppPasswordsRouter(store: Store, verifier: LoginVerifier): Router {
+/** `auth`: the API's one login (login.ts), which sets res.locals.user. */
+export function createAppPasswordsRouter(store: Store, auth: RequestHandler): Router {
   const router = express.Router();
-  router.use(requireBasicAuth(verifier, (res, f) => problem(res, f.status, f.status === 401 ? 'Unauthorized' : f.status === 403 ? 'Forbidden' : 'Too Many Requests', f.message, f.headers)));
+  router.use(auth);
   router.use((_req, res, next) => {
     const user = res.locals.user as AuthenticatedUser;
     if (user.method !== 'password') return problem(res, 403, 'Forbidden', 'app passwords are managed with the account password');

@@ -1,8 +1,9 @@
 // /api/v1/inbound and /api/v1/quarantine: a user's own inbound-mail records
 // (why each message was taken or refused) and spam quarantine (list,
-// release, delete). HTTP Basic with the account's email and password.
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { verifyPassword, type User } from '../../domain/accounts.ts';
+// release, delete). HTTP Basic with the account's email and an account or app
+// password, through the API's one login (login.ts).
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { AuthenticatedUser } from '../../domain/auth/credentials.ts';
 import { deleteQuarantined, listInbound, listQuarantine } from '../../domain/quarantine.ts';
 import { releaseQuarantined } from '../../mail/release.ts';
 import type { Store } from '../../store/index.ts';
@@ -10,28 +11,14 @@ import { problem, sendDomainProblem } from './problem.ts';
 
 const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 
-function basicAuth(store: Store) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
-    const decoded = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
-    const colon = decoded.indexOf(':');
-    const user = colon > 0 ? await verifyPassword(store, decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
-    if (!user) return problem(res, 401, 'Unauthorized', 'sign in with your email and password', { 'WWW-Authenticate': 'Basic realm="Tidings", charset="UTF-8"' });
-    res.locals.user = user;
-    next();
-  };
-}
-
 function idParam(req: Request): bigint | null {
   const raw = String(req.params.id ?? '');
   return /^\d{1,19}$/.test(raw) ? BigInt(raw) : null;
 }
 
-export function createInboundMailRouter(store: Store): Router {
+export function createInboundMailRouter(store: Store, auth: RequestHandler): Router {
   const router = express.Router();
-  const auth = basicAuth(store);
-  const user = (res: Response) => res.locals.user as User;
+  const user = (res: Response) => res.locals.user as AuthenticatedUser;
   const handle = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: NextFunction) => {
     try {
       await fn(req, res);
