@@ -5,15 +5,17 @@ import express, { type Express } from 'express';
 import { loadConfig, type Config } from '../config.ts';
 import { createDavRouter } from '../dav/router.ts';
 import type { Logger } from '../log.ts';
+import { LoginVerifier } from '../domain/auth/login.ts';
 import { ping, type Store } from '../store/index.ts';
 import { PUBLIC_ADDRESSES_ONLY } from '../domain/webhooks/address-policy.ts';
 import { systemResolve, type WebhookGuard } from '../domain/webhooks/webhooks.ts';
 import { createAlertsRouter } from './api/alerts.ts';
 import { createAppPasswordsRouter } from './api/app-passwords.ts';
 import { createInboundMailRouter } from './api/inbound-mail.ts';
+import { requireLogin } from './api/login.ts';
 import { problem } from './api/problem.ts';
 import { createFeedsRouter } from './feeds.ts';
-import { LoginVerifier } from './middleware/basic-auth.ts';
+import { httpLogin } from './middleware/basic-auth.ts';
 import { createUnsubscribeRouter } from './unsubscribe.ts';
 
 export function createApp(deps: { store: Store; log: Logger; config?: Config; webhookGuard?: WebhookGuard }): Express {
@@ -38,29 +40,27 @@ export function createApp(deps: { store: Store; log: Logger; config?: Config; we
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', database: ok ? 'ok' : 'unreachable' });
   });
 
-  const verifier = new LoginVerifier(deps.store, config);
-  // RFC 6764 5: the well-known URI MUST redirect to the context path and MUST
-  // NOT serve DAV itself; any method is redirected. A client that drops the
-  // PROPFIND body on the 301 finds current-user-principal in the root's allprop.
+  // One login step, with its limits, for every authenticated route.
+  const login = httpLogin(new LoginVerifier(deps.store, config));
+  const apiLogin = requireLogin(login);
+  // RFC 6764 5: clients start from the bare host name; any method is redirected.
   app.all('/.well-known/caldav', (_req, res) => {
     res.redirect(301, '/dav/');
   });
-  // Clients given only the server's address (Apple Calendar, vdirsyncer,
-  // python3-caldav) PROPFIND "/" for current-user-principal (RFC 6764 6). The
-  // DAV router answers there in place, as the root under the href "/"
-  // (DESIGN.md): a redirect loses the body in clients that follow it
-  // (python-requests on a 301). Other methods on "/" stay with the web pages.
-  app.use((req, _res, next) => {
-    if (req.path === '/' && (req.method === 'PROPFIND' || req.method === 'REPORT' || req.method === 'OPTIONS')) req.url = `/dav${req.url}`;
-    next();
+  // Clients given only the server's address (Apple Calendar, vdirsyncer) PROPFIND
+  // "/" before trying the well-known URL; send them to the DAV root as well.
+  // Other methods on "/" stay with the web pages.
+  app.use((req, res, next) => {
+    if (req.path === '/' && (req.method === 'PROPFIND' || req.method === 'REPORT')) res.redirect(301, '/dav/');
+    else next();
   });
-  app.use('/dav', createDavRouter({ store: deps.store, log: deps.log.child({ part: 'dav' }), config }, verifier));
+  app.use('/dav', createDavRouter({ store: deps.store, log: deps.log.child({ part: 'dav' }), config }, login));
   app.use('/feeds', createFeedsRouter(deps.store));
-  app.use('/api/v1/app-passwords', createAppPasswordsRouter(deps.store, verifier));
-  app.use('/api/v1', createInboundMailRouter(deps.store));
+  app.use('/api/v1/app-passwords', createAppPasswordsRouter(deps.store, apiLogin));
+  app.use('/api/v1', createInboundMailRouter(deps.store, apiLogin));
   // Alerts: unsubscribe pages (no login) and settings; webhooks reach public addresses only unless a test injects its guard.
   app.use('/unsubscribe', createUnsubscribeRouter(deps.store, config.mail.unsubscribeSecret));
-  app.use('/api/v1', createAlertsRouter(deps.store, verifier, deps.webhookGuard ?? { policy: PUBLIC_ADDRESSES_ONLY, resolve: systemResolve }));
+  app.use('/api/v1', createAlertsRouter(deps.store, apiLogin, deps.webhookGuard ?? { policy: PUBLIC_ADDRESSES_ONLY, resolve: systemResolve }));
 
   app.use((_req, res) => {
     problem(res, 404, 'Not Found');
