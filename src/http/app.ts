@@ -43,16 +43,20 @@ export function createApp(deps: { store: Store; log: Logger; config?: Config; we
   // One login step, with its limits, for every authenticated route.
   const login = httpLogin(new LoginVerifier(deps.store, config));
   const apiLogin = requireLogin(login);
-  // RFC 6764 5: clients start from the bare host name; any method is redirected.
+  // RFC 6764 5: the well-known URI MUST redirect to the context path and MUST
+  // NOT serve DAV itself; any method is redirected. A client that drops the
+  // PROPFIND body on the 301 finds current-user-principal in the root's allprop.
   app.all('/.well-known/caldav', (_req, res) => {
     res.redirect(301, '/dav/');
   });
-  // Clients given only the server's address (Apple Calendar, vdirsyncer) PROPFIND
-  // "/" before trying the well-known URL; send them to the DAV root as well.
-  // Other methods on "/" stay with the web pages.
-  app.use((req, res, next) => {
-    if (req.path === '/' && (req.method === 'PROPFIND' || req.method === 'REPORT')) res.redirect(301, '/dav/');
-    else next();
+  // Clients given only the server's address (Apple Calendar, vdirsyncer,
+  // python3-caldav) PROPFIND "/" for current-user-principal (RFC 6764 6). The
+  // DAV router answers there in place, as the root under the href "/"
+  // (DESIGN.md): a redirect loses the body in clients that follow it
+  // (python-requests on a 301). Other methods on "/" stay with the web pages.
+  app.use((req, _res, next) => {
+    if (req.path === '/' && (req.method === 'PROPFIND' || req.method === 'REPORT' || req.method === 'OPTIONS')) req.url = `/dav${req.url}`;
+    next();
   });
   app.use('/dav', createDavRouter({ store: deps.store, log: deps.log.child({ part: 'dav' }), config }, login));
   app.use('/feeds', createFeedsRouter(deps.store));
