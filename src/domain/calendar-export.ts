@@ -1,6 +1,7 @@
 // Joins stored calendar objects into one iCalendar stream (exports, feeds):
 // each object's components, with every VTIMEZONE included once.
 import ICAL from 'ical.js';
+import { copyComponents } from './ical-components.ts';
 
 export const PRODID = '-//Tidings//Tidings 0.1//EN';
 
@@ -12,14 +13,13 @@ export function joinCalendarObjects(objects: string[], name?: string): string {
   const zones = new Set<string>();
   for (const text of objects) {
     const calendar = new ICAL.Component(ICAL.parse(text) as unknown[]);
-    for (const c of calendar.getAllSubcomponents()) {
-      if (c.name === 'vtimezone') {
-        const tzid = String(c.getFirstPropertyValue('tzid') ?? '');
-        if (zones.has(tzid)) continue;
-        zones.add(tzid);
-      }
-      out.addSubcomponent(c);
-    }
+    copyComponents(calendar, out, (c) => {
+      if (c.name !== 'vtimezone') return true;
+      const tzid = String(c.getFirstPropertyValue('tzid') ?? '');
+      if (zones.has(tzid)) return false;
+      zones.add(tzid);
+      return true;
+    });
   }
   return out.toString() + '\r\n';
 }

@@ -16,7 +16,7 @@ import { applyItip, type IncomingObject, type ItipOutcome } from './itip.ts';
 import { commitDelivery, insertRecord, prepareItem, readForDelivery, recordColumns, type DeliveryReads, type InboundEnvelope, type InboundOutcome, type ItemWrite, type RecordWrite } from './inbound-write.ts';
 import { defaultResourceName } from './items.ts';
 import { isUniqueViolation } from './prisma-errors.ts';
-import ICAL from 'ical.js';
+import { cloneComponent } from './ical-components.ts';
 import type { RoutedAddress } from './routing.ts';
 
 export type { InboundEnvelope, InboundOutcome };
@@ -119,7 +119,7 @@ const isDuplicateKey = (err: unknown) => (err as { code?: string } | null)?.code
 const isDeadlock = (err: unknown) => (err as { code?: string } | null)?.code === 'ER_LOCK_DEADLOCK';
 
 function copyOf(object: IncomingObject): IncomingObject {
-  return typeof object.icalendar === 'string' ? object : { ...object, icalendar: new ICAL.Component(structuredClone(object.icalendar.toJSON()) as unknown[]) };
+  return typeof object.icalendar === 'string' ? object : { ...object, icalendar: cloneComponent(object.icalendar) };
 }
 
 function planDelivery(objects: IncomingObject[], reads: DeliveryReads, address: RoutedAddress): Plan[] {
