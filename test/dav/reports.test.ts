@@ -104,6 +104,16 @@ describe('calendar-query', () => {
     assert.deepEqual([...data.matchAll(/RECURRENCE-ID:(\S+)/g)].map((m) => m[1]), ['20261109T143000Z', '20261102T143000Z']);
     assert.match(data, /DTSTART:20261110T150000Z/);
   });
+
+  it('expands a weekly event over two weeks into two different instances, each once', async () => {
+    const { dav, url } = await calendar();
+    await dav.put(`${url}weekly.ics`, eventIcs('weekly', { summary: 'Weekly', start: '20261102T090000Z', end: '20261102T100000Z', extra: 'RRULE:FREQ=WEEKLY' }), 201);
+    const expand = `<c:calendar-data><c:expand start="20261101T000000Z" end="20261115T000000Z"/></c:calendar-data>`;
+    const ms = await dav.report(url, query(`<c:comp-filter name="VEVENT">${range('20261101T000000Z', '20261115T000000Z')}</c:comp-filter>`, expand));
+    const data = propText(ms.byHref(`${url}weekly.ics`), `{${CALDAV}}calendar-data`);
+    assert.deepEqual([...data.matchAll(/^RECURRENCE-ID:(\S+)/gm)].map((m) => m[1]), ['20261102T090000Z', '20261109T090000Z']);
+    assert.deepEqual([...data.matchAll(/^DTSTART:(\S+)/gm)].map((m) => m[1]), ['20261102T090000Z', '20261109T090000Z']);
+  });
 });
 
 describe('sync-collection', () => {

@@ -5,6 +5,7 @@
 // property subsetting (<comp>, <prop>) is not applied: the full object is a
 // valid answer and what every client we know of asks for.
 import ICAL from 'ical.js';
+import { cloneComponent } from '../../domain/ical-components.ts';
 import { parseVcalendar, type ItemKind } from '../../domain/icalendar.ts';
 import { instancesUntil } from '../../domain/instances.ts';
 import { parseUtc } from '../filters/parse.ts';
@@ -39,7 +40,8 @@ export function calendarData(text: string, kind: ItemKind, floatingZone: string,
   for (const p of calendar.getAllProperties()) out.addProperty(ICAL.Property.fromString(p.toICALString()));
   for (const i of instancesUntil(calendar, kind, request.expand.end, floatingZone)) {
     if (!eventOverlapsRange(i, request.expand.start, request.expand.end)) continue;
-    const c = new ICAL.Component(i.component.toJSON());
+    // A copy per instance: a plain occurrence's component is the master itself, shared by all of them.
+    const c = cloneComponent(i.component);
     for (const name of ['rrule', 'rdate', 'exdate', 'dtstart', 'dtend', 'due', 'duration', 'recurrence-id']) c.removeAllProperties(name);
     if (i.start) c.addPropertyWithValue('dtstart', utcTime(i.start));
     if (i.end && i.endKind !== 'none') c.addPropertyWithValue(kind === 'VTODO' ? 'due' : 'dtend', utcTime(i.end));
