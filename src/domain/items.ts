@@ -7,7 +7,8 @@ import type { Store } from '../store/index.ts';
 import type { Prisma } from '../store/prisma.ts';
 import { requireRead, requireWrite } from './access.ts';
 import { Conflict, InvalidInput, NotFound, PreconditionFailed, QuotaExceeded } from './errors.ts';
-import { changedFields, parseCalendarObject, type ItemKind, type ParsedItem } from './icalendar.ts';
+import { changedFields, checkItemSize, describeCalendar, parseCalendarObject, parseVcalendar, type ItemKind, type ParsedItem } from './icalendar.ts';
+import { addMissingVtimezones } from './vtimezones.ts';
 
 export type ItemOrigin = 'caldav' | 'email' | 'web' | 'api';
 
@@ -54,6 +55,8 @@ export interface ItemWriteResult {
   /** The collection's change position after this write. */
   position: bigint;
   changedFields: string[];
+  /** The stored text is not the text given (VTIMEZONEs were added): a CalDAV PUT then returns no ETag (RFC 4791 5.3.4). */
+  rewritten: boolean;
 }
 
 const RESOURCE_NAME = /^[^/\\\u0000-\u001f]{1,255}$/;
@@ -111,6 +114,9 @@ async function nextPosition(tx: Prisma.TransactionClient, collectionId: bigint):
 export interface PreparedPut {
   parsed: ParsedItem;
   timeZone: string;
+  /** The text to store: as given, or with the VTIMEZONEs it lacked (vtimezones.ts). */
+  icalendar: string;
+  rewritten: boolean;
   sizeBytes: number;
 }
 
@@ -123,11 +129,20 @@ export async function preparePut(store: Store, input: PutItemInput): Promise<Pre
     select: { timeZone: true, components: true },
   });
   if (!collection) throw new NotFound(`no collection ${input.collectionId}`);
-  const parsed = parseCalendarObject(input.icalendar, { floatingZone: collection.timeZone });
+  checkItemSize(Buffer.byteLength(input.icalendar, 'utf8'));
+  const calendar = parseVcalendar(input.icalendar);
+  const parsed = describeCalendar(calendar, { floatingZone: collection.timeZone });
   if (!collection.components.split(',').includes(parsed.kind)) {
     throw new InvalidInput(`this collection does not accept ${parsed.kind} (it takes ${collection.components})`, 'supported-calendar-component');
   }
-  return { parsed, timeZone: collection.timeZone, sizeBytes: Buffer.byteLength(input.icalendar, 'utf8') };
+  // Stored calendar data names no zone it does not define (RFC 5545 3.2.19):
+  // a known zone's VTIMEZONE is added, an unknown undefined TZID refused (vtimezones.ts says why).
+  // The text is kept byte for byte whenever nothing had to be added.
+  const rewritten = addMissingVtimezones(calendar).length > 0;
+  const icalendar = rewritten ? calendar.toString() : input.icalendar;
+  const sizeBytes = Buffer.byteLength(icalendar, 'utf8');
+  checkItemSize(sizeBytes);
+  return { parsed, timeZone: collection.timeZone, icalendar, rewritten, sizeBytes };
 }
 
 export async function putItem(store: Store, input: PutItemInput): Promise<ItemWriteResult> {
@@ -136,7 +151,7 @@ export async function putItem(store: Store, input: PutItemInput): Promise<ItemWr
 }
 
 export async function putInTransaction(tx: Prisma.TransactionClient, input: PutItemInput, prepared: PreparedPut): Promise<ItemWriteResult> {
-  const { parsed, sizeBytes } = prepared;
+  const { parsed, sizeBytes, icalendar } = prepared;
   const collection = { timeZone: prepared.timeZone };
   const { position, ownerId } = await nextPosition(tx, input.collectionId);
   const byUid = await tx.item.findUnique({ where: { collectionId_uid: { collectionId: input.collectionId, uid: parsed.uid } } });
@@ -159,7 +174,7 @@ export async function putInTransaction(tx: Prisma.TransactionClient, input: PutI
   await chargeQuota(tx, ownerId, sizeBytes - (existing?.sizeBytes ?? 0));
 
   const version = (existing?.version ?? 0) + 1;
-  const etag = computeEtag(version, input.icalendar);
+  const etag = computeEtag(version, icalendar);
   const fields = indexedFields(parsed);
   let changed: string[] = [];
   if (existing) {
@@ -167,12 +182,12 @@ export async function putInTransaction(tx: Prisma.TransactionClient, input: PutI
     changed = changedFields(before.fields, parsed.fields);
     await tx.item.update({
       where: { id: existing.id },
-      data: { ...fields, icalendar: input.icalendar, etag, version, sizeBytes, origin: input.origin },
+      data: { ...fields, icalendar, etag, version, sizeBytes, origin: input.origin },
     });
   } else {
     changed = ['created'];
     await tx.item.create({
-      data: { ...fields, collectionId: input.collectionId, uid: parsed.uid, resourceName, icalendar: input.icalendar, etag, version, sizeBytes, origin: input.origin },
+      data: { ...fields, collectionId: input.collectionId, uid: parsed.uid, resourceName, icalendar, etag, version, sizeBytes, origin: input.origin },
     });
   }
   await tx.change.create({
@@ -187,7 +202,7 @@ export async function putInTransaction(tx: Prisma.TransactionClient, input: PutI
       origin: input.origin,
     },
   });
-  return { created: !existing, uid: parsed.uid, resourceName, etag, version, position, changedFields: changed };
+  return { created: !existing, uid: parsed.uid, resourceName, etag, version, position, changedFields: changed, rewritten: prepared.rewritten };
 }
 
 function indexedFields(parsed: ParsedItem) {

@@ -31,7 +31,9 @@ async function state(collectionId: bigint) {
 describe('PUT, GET, HEAD, DELETE', () => {
   it('stores the text exactly, answers every GET and HEAD with the quoted strong ETag, and 304 on If-None-Match', async () => {
     const { dav, url } = await calendar();
-    const text = fixture('outlook-windows-tz-meeting.ics');
+    // As Exchange writes it: the VTIMEZONE's TZID spelled like its references, trailing space included, so it is
+    // defined and nothing is added (test/dav/timezones.test.ts has the variant whose spellings differ).
+    const text = fixture('outlook-windows-tz-meeting.ics').replace(/^TZID:W\. Europe Standard Time$/m, 'TZID:W. Europe Standard Time ');
     const put = await dav.put(`${url}meeting.ics`, text, 201);
     const etag = put.headers.get('etag')!;
     assert.match(etag, /^"[A-Za-z0-9_-]+"$/);

@@ -23,7 +23,9 @@ describe('putItem', () => {
   it('stores the item, its indexed fields and one change row in one write', async () => {
     const owner = await makeUser(store);
     const cal = await makeCollection(store, owner, { timeZone: 'Europe/Berlin' });
-    const text = fixture('outlook-windows-tz-meeting.ics');
+    // As Exchange writes it: the VTIMEZONE's TZID spelled like its references, trailing space included, so it is
+    // defined and nothing is added (test/dav/timezones.test.ts has the variant whose spellings differ).
+    const text = fixture('outlook-windows-tz-meeting.ics').replace(/^TZID:W\. Europe Standard Time$/m, 'TZID:W. Europe Standard Time ');
     const result = await putItem(store, { actorUserId: owner.id, collectionId: cal.id, icalendar: text, origin: 'caldav', resourceName: 'planning.ics' });
     assert.equal(result.created, true);
     assert.equal(result.version, 1);

@@ -2,8 +2,10 @@
 // write path. Only text/calendar is accepted (415 otherwise); If-Match and
 // If-None-Match: * are checked by the domain under the collection lock, so a
 // stale write is 412 and changes nothing. The text is stored exactly as sent
-// (unknown or Windows TZIDs included), so the ETag in the answer is the
-// stored one. Preconditions come back as DAV:error bodies (errors.ts).
+// (Windows TZIDs included), and the answer carries its ETag; only when a TZID
+// lacked its VTIMEZONE does the domain add it (domain/vtimezones.ts), and then
+// the answer has no ETag, which tells the client to read the resource back
+// (RFC 4791 5.3.4). Preconditions come back as DAV:error bodies (errors.ts).
 import { Conflict } from '../../domain/errors.ts';
 import { getItemByUid, putItem } from '../../domain/items.ts';
 import type { DavContext } from '../context.ts';
@@ -47,7 +49,7 @@ export async function put(ctx: DavContext): Promise<void> {
     });
     ctx.res
       .status(result.created ? 201 : 204)
-      .set({ ETag: quoteEtag(result.etag), 'Content-Length': '0' })
+      .set(result.rewritten ? { 'Content-Length': '0' } : { ETag: quoteEtag(result.etag), 'Content-Length': '0' })
       .end();
   } catch (err) {
     if (err instanceof Conflict && err.reason === 'no-uid-conflict') throw await uidConflict(ctx, r.collection.id, r.href.slice(0, r.href.lastIndexOf('/') + 1), err);
