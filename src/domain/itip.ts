@@ -7,6 +7,7 @@
 // and writes the result (inbound.ts). Tidings never sends iMIP itself.
 import ICAL from 'ical.js';
 import { normalizeCalendar } from './calendar-normalize.ts';
+import { cloneComponent as copy } from './ical-components.ts';
 import { InvalidInput } from './errors.ts';
 
 type Component = InstanceType<typeof ICAL.Component>;
@@ -95,8 +96,6 @@ const changeTo = (action: 'create' | 'update' | 'cancel' | 'reply', calendar: Co
   calendar,
   notes,
 });
-
-const copy = (c: Component) => new ICAL.Component(structuredClone(c.toJSON()) as unknown[]);
 
 /** Adds the incoming calendar's VTIMEZONEs the stored one lacks. */
 function mergeZones(into: Component, from: Component): void {

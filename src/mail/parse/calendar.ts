@@ -5,6 +5,7 @@
 // and a duplicated one becomes one. A calendar without METHOD is PUBLISH.
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
+import { cloneComponent } from '../../domain/ical-components.ts';
 import { ITIP_METHODS, type IncomingObject, type ItipMethod } from '../../domain/itip.ts';
 import type { CalendarPart } from './message.ts';
 
@@ -113,7 +114,7 @@ function assemble(group: Group): Component {
   const calendar = new ICAL.Component('vcalendar');
   calendar.addPropertyWithValue('version', '2.0');
   calendar.addPropertyWithValue('prodid', group.prodid);
-  for (const zone of group.zones.values()) calendar.addSubcomponent(new ICAL.Component(structuredClone(zone.toJSON()) as unknown[]));
-  for (const c of group.components.values()) calendar.addSubcomponent(new ICAL.Component(structuredClone(c.toJSON()) as unknown[]));
+  for (const zone of group.zones.values()) calendar.addSubcomponent(cloneComponent(zone));
+  for (const c of group.components.values()) calendar.addSubcomponent(cloneComponent(c));
   return calendar;
 }
