@@ -43,12 +43,12 @@ function zoneJcal(iana: string): unknown[] | null {
 
 /**
  * The VTIMEZONE of the IANA zone `tzid` means (an IANA name, a Windows name,
- * a decorated one: timezones.ts resolveTzid), carrying `tzid` itself as its
- * TZID so the object's references match it exactly; null for a TZID no
- * zone is known for.
+ * a decorated one: timezones.ts resolveTzid) or, given, the zone `meaning`
+ * names; carrying `tzid` itself as its TZID so the object's references match
+ * it exactly; null when no zone is known for it.
  */
-export function ianaVtimezone(tzid: string): Component | null {
-  const iana = resolveTzid(tzid);
+export function ianaVtimezone(tzid: string, meaning: string = tzid): Component | null {
+  const iana = resolveTzid(meaning);
   if (iana === null) return null;
   const jcal = zoneJcal(iana === 'UTC' ? 'Etc/UTC' : iana);
   if (jcal === null) return null;
@@ -88,14 +88,17 @@ export function definedTzids(calendar: Component): Set<string> {
  * Fastmail behave the same way over CalDAV: a known IANA id gets its
  * VTIMEZONE, an unknown undefined one is an error. The mail path never gets
  * here with one: calendar-normalize.ts pins it to the collection's zone.)
+ * `unknownAs` instead defines such a TZID as that zone, under its own name:
+ * the reading Tidings always gave it (icalendar.ts), for repairing what is
+ * already stored (timezone-repair.ts).
  */
-export function addMissingVtimezones(calendar: Component): string[] {
+export function addMissingVtimezones(calendar: Component, options: { unknownAs?: string } = {}): string[] {
   const defined = definedTzids(calendar);
   const missing = [...referencedTzids(calendar)].filter((tzid) => !defined.has(tzid));
   if (missing.length === 0) return [];
   const zones: Component[] = [];
   for (const tzid of missing) {
-    const zone = ianaVtimezone(tzid);
+    const zone = ianaVtimezone(tzid) ?? (options.unknownAs ? ianaVtimezone(tzid, options.unknownAs) : null);
     if (!zone) {
       throw new InvalidInput(`TZID "${tzid}" is neither defined by a VTIMEZONE in the object nor a known time zone (RFC 5545 3.2.19)`, 'valid-calendar-data');
     }
