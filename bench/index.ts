@@ -5,6 +5,7 @@
 //   npm run bench            every module below
 //   npm run bench:store      one module on its own (each module is runnable)
 //   npm run bench:dav
+//   npm run bench:start      how long the `tidings` command and `serve` take to start
 import { pathToFileURL } from 'node:url';
 
 /** One measured figure. `ratio` is value / baseline.value unless the module says otherwise. */
@@ -29,6 +30,7 @@ export const BENCHMARKS: ReadonlyArray<{ name: string; load: () => Promise<Bench
   { name: 'smtp-stages', load: () => import('./smtp-stages.bench.ts') },
   { name: 'alerts', load: () => import('./alerts.bench.ts') },
   { name: 'dav', load: () => import('./dav.bench.ts') },
+  { name: 'start', load: () => import('./start.bench.ts') },
 ];
 
 /**

@@ -1,26 +1,17 @@
 // The `tidings` command: parses the command line, opens what the command
 // needs and maps every failure to one clear line and an exit code
 // (0 ok, 1 refused or failed, 2 usage or configuration).
-import { writeFile } from 'node:fs/promises';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
-import { exportUser } from '../domain/export.ts';
-import { createLogger } from '../log.ts';
-import { startService } from '../main.ts';
 import { describeConnectionError, isUnreachable } from '../store/connection-errors.ts';
-import { openStore, type Store } from '../store/index.ts';
-import { migrate, MigrationError } from '../store/migrate.ts';
-import { addressCommand } from './addresses.ts';
-import { appPasswordCommand } from './app-passwords.ts';
+import type { Store } from '../store/index.ts';
 import { parse, UsageError } from './args.ts';
-import { collectionCommand } from './collections.ts';
-import { epochCommand } from './epoch.ts';
-import { feedCommand } from './feeds.ts';
 import { createOutput, jsonReplacer, type Output } from './output.ts';
-import { inboundCommand, quarantineCommand } from './quarantine.ts';
-import { userCommand } from './users.ts';
-import { bouncesCommand } from './bounces.ts';
-import { alertsCommand, outboxCommand } from './outbox.ts';
+
+// Everything else is imported by the command that needs it, when it runs:
+// the store (Prisma's client), the servers and mail parsing take seconds to
+// load, and `help`, a mistyped command or one with bad top-level arguments
+// must answer at once. Keep heavy modules out of the static imports above.
 
 export const USAGE = `usage: tidings <command> [--json]
 
@@ -55,6 +46,7 @@ export const USAGE = `usage: tidings <command> [--json]
 Configuration comes from the environment (DATABASE_URL, HTTP_PORT, ...; see README).`;
 
 async function withStore(config: Config, fn: (store: Store) => Promise<void>): Promise<void> {
+  const [{ migrate }, { openStore }] = await Promise.all([import('../store/migrate.ts'), import('../store/index.ts')]);
   await migrate(config.databaseUrl);
   const store = openStore(config.databaseUrl, { connectionLimit: 2 });
   try {
@@ -65,6 +57,7 @@ async function withStore(config: Config, fn: (store: Store) => Promise<void>): P
 }
 
 async function serve(config: Config): Promise<void> {
+  const [{ createLogger }, { startService }] = await Promise.all([import('../log.ts'), import('../main.ts')]);
   const log = createLogger(config.logLevel);
   const service = await startService(config, log);
   await new Promise<void>((resolve) => {
@@ -77,62 +70,76 @@ async function serve(config: Config): Promise<void> {
   });
 }
 
+async function migrateCommand(config: Config, out: Output): Promise<void> {
+  const { migrate } = await import('../store/migrate.ts');
+  const result = await migrate(config.databaseUrl);
+  out.result(
+    `database ${result.database}${result.created ? ' created' : ''}: ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already applied`,
+    result,
+  );
+}
+
+async function exportCommand(config: Config, rest: string[], out: Output): Promise<void> {
+  const { values, positionals } = parse(rest, { out: { type: 'string' } }, 1);
+  if (!values.out) throw new UsageError('export needs --out FILE');
+  const [{ writeFile }, { exportUser }] = await Promise.all([import('node:fs/promises'), import('../domain/export.ts')]);
+  return withStore(config, async (store) => {
+    const data = await exportUser(store, positionals[0]!);
+    await writeFile(values.out!, JSON.stringify(data, jsonReplacer, 2) + '\n', { mode: 0o600 });
+    out.result(`exported ${data.collections.length} collection(s) of ${data.user.email} to ${values.out}`, {
+      file: values.out,
+      collections: data.collections.length,
+    });
+  });
+}
+
+type Command = (config: Config, rest: string[], out: Output) => Promise<void>;
+
+/** A command group that works on the store: its module loads while the database is migrated. */
+function storeCommand<M>(load: () => Promise<M>, run: (module: M, store: Store, config: Config, rest: string[], out: Output) => Promise<void>): Command {
+  return (config, rest, out) => {
+    const loading = load();
+    loading.catch(() => undefined); // awaited below; a failed migration must not leave it unhandled
+    return withStore(config, async (store) => run(await loading, store, config, rest, out));
+  };
+}
+
+/** The command groups that work on the store; each module is loaded only when its command runs. */
+const STORE_COMMANDS: Record<string, Command> = {
+  user: storeCommand(() => import('./users.ts'), (m, store, _config, rest, out) => m.userCommand(store, rest, out)),
+  collection: storeCommand(() => import('./collections.ts'), (m, store, _config, rest, out) => m.collectionCommand(store, rest, out)),
+  address: storeCommand(() => import('./addresses.ts'), (m, store, config, rest, out) => m.addressCommand(store, config, rest, out)),
+  'app-password': storeCommand(() => import('./app-passwords.ts'), (m, store, _config, rest, out) => m.appPasswordCommand(store, rest, out)),
+  feed: storeCommand(() => import('./feeds.ts'), (m, store, config, rest, out) => m.feedCommand(store, config, rest, out)),
+  quarantine: storeCommand(() => import('./quarantine.ts'), (m, store, _config, rest, out) => m.quarantineCommand(store, rest, out)),
+  inbound: storeCommand(() => import('./quarantine.ts'), (m, store, _config, rest, out) => m.inboundCommand(store, rest, out)),
+  bounces: storeCommand(() => import('./bounces.ts'), (m, store, _config, rest, out) => m.bouncesCommand(store, rest, out)),
+  outbox: storeCommand(() => import('./outbox.ts'), (m, store, _config, rest, out) => m.outboxCommand(store, rest, out)),
+  alerts: storeCommand(() => import('./outbox.ts'), (m, store, _config, rest, out) => m.alertsCommand(store, rest, out)),
+  epoch: storeCommand(() => import('./epoch.ts'), (m, store, _config, rest, out) => m.epochCommand(store, rest, out)),
+};
+
 async function dispatch(argv: string[], config: Config, out: Output): Promise<void> {
   const [command = 'serve', ...rest] = argv.filter((a) => a !== '--json');
   switch (command) {
     case 'serve':
       parse(rest, {}, 0);
       return serve(config);
-    case 'migrate': {
+    case 'migrate':
       parse(rest, {}, 0);
-      const result = await migrate(config.databaseUrl);
-      out.result(
-        `database ${result.database}${result.created ? ' created' : ''}: ${result.applied.length} migration(s) applied, ${result.alreadyApplied.length} already applied`,
-        result,
-      );
-      return;
-    }
-    case 'user':
-      return withStore(config, (store) => userCommand(store, rest, out));
-    case 'collection':
-      return withStore(config, (store) => collectionCommand(store, rest, out));
-    case 'address':
-      return withStore(config, (store) => addressCommand(store, config, rest, out));
-    case 'app-password':
-      return withStore(config, (store) => appPasswordCommand(store, rest, out));
-    case 'feed':
-      return withStore(config, (store) => feedCommand(store, config, rest, out));
-    case 'quarantine':
-      return withStore(config, (store) => quarantineCommand(store, rest, out));
-    case 'inbound':
-      return withStore(config, (store) => inboundCommand(store, rest, out));
-    case 'bounces':
-      return withStore(config, (store) => bouncesCommand(store, rest, out));
-    case 'outbox':
-      return withStore(config, (store) => outboxCommand(store, rest, out));
-    case 'alerts':
-      return withStore(config, (store) => alertsCommand(store, rest, out));
-    case 'epoch':
-      return withStore(config, (store) => epochCommand(store, rest, out));
-    case 'export': {
-      const { values, positionals } = parse(rest, { out: { type: 'string' } }, 1);
-      if (!values.out) throw new UsageError('export needs --out FILE');
-      return withStore(config, async (store) => {
-        const data = await exportUser(store, positionals[0]!);
-        await writeFile(values.out!, JSON.stringify(data, jsonReplacer, 2) + '\n', { mode: 0o600 });
-        out.result(`exported ${data.collections.length} collection(s) of ${data.user.email} to ${values.out}`, {
-          file: values.out,
-          collections: data.collections.length,
-        });
-      });
-    }
+      return migrateCommand(config, out);
+    case 'export':
+      return exportCommand(config, rest, out);
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE + '\n');
       return;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
+    default: {
+      const run = Object.hasOwn(STORE_COMMANDS, command) ? STORE_COMMANDS[command] : undefined;
+      if (!run) throw new UsageError(`unknown command "${command}"`);
+      return run(config, rest, out);
+    }
   }
 }
 
@@ -160,6 +167,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return fail('usage', err.message, 2);
     }
     if (err instanceof DomainError) return fail(err.name, err.message, 1);
+    // Loaded here, not above: only a command that migrated can throw it.
+    const { MigrationError } = await import('../store/migrate.ts');
     if (err instanceof MigrationError) return fail('migration', err.message, 1);
     if (isUnreachable(err)) return fail('database', describeConnectionError(err, config.databaseUrl), 1);
     return fail('internal', `unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, 1);

@@ -2,6 +2,7 @@
 // before the first run (staggered, so a starting instance does not do
 // everything at once); `closeWorkerAfterMs` bounds one run. A job is one
 // file exporting run(ctx, signal); scheduler.ts runs them in-process.
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobRun } from './context.ts';
 import { run as alertFanout } from './alert-fanout.ts';
@@ -23,7 +24,10 @@ export interface JobDefinition {
   run: JobRun;
 }
 
-const file = (name: string) => fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+// The job modules sit beside this one with its extension: .ts when run
+// from src/ (tsx), .js when run from the compiled dist/ (bree checks the file exists).
+const EXTENSION = path.extname(fileURLToPath(import.meta.url));
+const file = (name: string) => fileURLToPath(new URL(`./${name}${EXTENSION}`, import.meta.url));
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
