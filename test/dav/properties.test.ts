@@ -38,6 +38,8 @@ describe('PROPFIND', () => {
     assert.match(propText(r, `{${CS}}getctag`), /^[0-9a-f]{32}-0$/);
     assert.equal(propText(r, '{DAV:}sync-token'), propText(r, `{${CS}}getctag`));
     assert.match(propText(r, `{${CALDAV}}calendar-timezone`), /BEGIN:VTIMEZONE[\s\S]*TZID:Europe\/Berlin[\s\S]*TZOFFSETTO:\+0200/);
+    // The same IANA definition stored items get (rules, not one year's dates): one definition of each zone.
+    assert.match(propText(r, `{${CALDAV}}calendar-timezone`), /^X-LIC-LOCATION:Europe\/Berlin\r?$[\s\S]*^RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r?$/m);
     assert.equal(r.props.get('{http://example.com/ns/}no-such-thing')?.status, 404);
   });
 
