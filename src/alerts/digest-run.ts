@@ -49,7 +49,7 @@ export async function runDailyDigests(deps: DigestDeps, signal?: AbortSignal): P
 async function digestFor(deps: DigestDeps, sub: DigestSubscriber, window: ReturnType<typeof digestWindow>, now: Date): Promise<'sent' | 'empty' | 'taken'> {
   return withSqlTransaction(deps.store.pool, async (sql) => {
     const rows = await changesBetween(sql, sub.collectionId, window.yesterday.from, window.yesterday.to);
-    const changes = changesFor(rows, sub.userId);
+    const changes = changesFor(rows, sub.userId, sub.joinedAtPosition);
     if (!(await claimDigestDay(sql, sub.userId, sub.collectionId, window.localDate, changes.length > 0, now))) return 'taken';
     if (changes.length === 0) return 'empty';
     const uids = changes.map((c) => c.uid);

@@ -132,12 +132,14 @@ async function alertMembers(
   now: Date,
 ): Promise<{ alerts: number; webhooks: number; overBudget: number; froze: boolean }> {
   const viewOf = changesByRecipient(rows);
-  const members = (await collectionMembers(sql, collection.id)).filter((m) => m.mode === 'immediate' && canBeMailed(m));
+  const everyMember = await collectionMembers(sql, collection.id);
+  const joinedAt = new Map(everyMember.map((m) => [m.userId, m.joinedAtPosition]));
+  const members = everyMember.filter((m) => m.mode === 'immediate' && canBeMailed(m));
   const sentThisHour = await recentMessageCounts(sql, members.map((m) => m.email), new Date(now.getTime() - 3600_000));
   const messages: OutgoingMessage[] = [];
   let overBudget = 0;
   for (const m of members) {
-    const changes = viewOf(m.userId);
+    const changes = viewOf(m.userId, m.joinedAtPosition);
     if (changes.length === 0) continue;
     if (!withinRecipientBudget(sentThisHour.get(m.email.toLowerCase()) ?? 0, deps.recipientBudgetPerHour)) {
       overBudget++;
@@ -149,7 +151,7 @@ async function alertMembers(
 
   const deliveries: Array<{ webhookId: bigint; payload: string }> = [];
   for (const w of await collectionWebhooks(sql, collection.id)) {
-    const changes = viewOf(w.userId);
+    const changes = viewOf(w.userId, joinedAt.get(w.userId));
     if (changes.length > 0) deliveries.push({ webhookId: w.id, payload: webhookPayload(collection, w.userId, changes, details, now) });
   }
   await enqueueWebhookDeliveries(sql, deliveries, now);

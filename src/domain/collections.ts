@@ -163,9 +163,12 @@ export async function shareCollection(
     const sharee = await tx.user.findUnique({ where: { email: normalized }, select: { id: true } });
     if (!sharee) throw new NotFound(`no user with email ${normalized}`);
     if (sharee.id === ownerUserId) throw new InvalidInput('the owner already has every right on the collection');
+    // A new member hears only of changes from now on (alerts, digests, webhooks);
+    // a change of role keeps the membership, and where it started.
+    const { changePosition } = await tx.collection.findUniqueOrThrow({ where: { id: collectionId }, select: { changePosition: true } });
     await tx.collectionMember.upsert({
       where: { collectionId_userId: { collectionId, userId: sharee.id } },
-      create: { collectionId, userId: sharee.id, role },
+      create: { collectionId, userId: sharee.id, role, joinedAtPosition: changePosition },
       update: { role },
     });
     await recordAudit(tx, ctx, { action: 'collection.share', targetType: 'collection', targetId: collectionId, detail: `${normalized}:${role}` });

@@ -55,10 +55,10 @@ const put = (actor: User, collectionId: bigint, uid: string, opts: Parameters<ty
   putItem(store, { actorUserId: actor.id, collectionId, icalendar: eventIcs(uid, opts), origin });
 
 describe('alert subscriptions', () => {
-  it('default to immediate for a collection shared with the member and off for their own', async () => {
+  it('default to immediate, for the owner as for a member', async () => {
     const c = await makeCollection(store, ann, { name: 'Defaults' });
     await shareCollection(store, ann.id, c.id, ben.email, 'viewer', TEST_AUDIT);
-    assert.deepEqual(await getSubscription(store, ann.id, c.id), { collectionId: c.id, mode: 'off', isDefault: true });
+    assert.deepEqual(await getSubscription(store, ann.id, c.id), { collectionId: c.id, mode: 'immediate', isDefault: true });
     assert.deepEqual(await getSubscription(store, ben.id, c.id), { collectionId: c.id, mode: 'immediate', isDefault: true });
     assert.equal((await setSubscription(store, ben.id, c.id, 'digest')).mode, 'digest');
     await assert.rejects(setSubscription(store, ben.id, c.id, 'sometimes'), /alert mode must be one of/);
@@ -90,9 +90,9 @@ describe('coalescing immediate alerts', () => {
     assert.deepEqual(await newMail(), []);
 
     const report = await fanoutAt(2 * WINDOW + 5000);
-    assert.equal(report.alerts, 2);
+    assert.equal(report.alerts, 3);
     const mail = await newMail();
-    assert.deepEqual(mail.map((m) => m.to).sort(), ['ben@example.com', 'cat@example.com']);
+    assert.deepEqual(mail.map((m) => m.to).sort(), ['ann@example.com', 'ben@example.com', 'cat@example.com']);
 
     const cats = mail.find((m) => m.to === 'cat@example.com')!.payload;
     assert.equal(cats.subject, 'Team: 3 changes (1 added, 1 changed, 1 removed)');
@@ -106,6 +106,8 @@ describe('coalescing immediate alerts', () => {
     const bens = mail.find((m) => m.to === 'ben@example.com')!.payload;
     assert.equal(bens.subject, 'Team: 2 changes (1 changed, 1 removed)');
     assert.doesNotMatch(bens.text, /Planning/);
+    // Ann owns the collection: she hears of Ben's change, and of none of her own.
+    assert.equal(mail.find((m) => m.to === 'ann@example.com')!.payload.subject, 'Team: “Planning” added');
   });
 
   it('sends at most one alert per recipient per window, however the changes trickle in', async () => {
@@ -124,10 +126,9 @@ describe('coalescing immediate alerts', () => {
     assert.equal(mail[0]!.payload.subject, 'Trickle: “B” added');
   });
 
-  it('never alerts people about their own changes, and alerts the owner who opted in about others', async () => {
+  it('never alerts people about their own changes, and alerts the owner about others', async () => {
     const c = await makeCollection(store, ann, { name: 'Own' });
     await shareCollection(store, ann.id, c.id, ben.email, 'editor', TEST_AUDIT);
-    await setSubscription(store, ann.id, c.id, 'immediate');
     await put(ann, c.id, 'mine', { summary: 'Mine' });
     await fanoutAt(WINDOW + 1000);
     assert.deepEqual((await newMail()).map((m) => m.to), ['ben@example.com']);

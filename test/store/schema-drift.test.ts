@@ -766,7 +766,7 @@ const fullRows: Record<string, Record<string, unknown>> = {
     createdAt: T('2005-06-07T08:09:10.011Z'),
     updatedAt: T('2006-07-08T09:10:11.012Z'),
   },
-  CollectionMember: { collectionId: COLLECTION_ID, userId: USER_ID, role: 'editor', createdAt: T('2007-08-09T10:11:12.013Z') },
+  CollectionMember: { collectionId: COLLECTION_ID, userId: USER_ID, role: 'editor', joinedAtPosition: 9007199254740993n, createdAt: T('2007-08-09T10:11:12.013Z') },
   Item: {
     id: 9_007_199_254_740_997n,
     collectionId: COLLECTION_ID,

@@ -3,7 +3,9 @@
 // channel. An item added and removed within one batch is not mentioned; a
 // put that changed no field a person sees (a client rewriting DTSTAMP) is
 // not either. A recipient's own changes are left out before summarising, so
-// nobody is alerted about what they did themselves.
+// nobody is alerted about what they did themselves, and so are the changes
+// from before they joined (up to their membership's joinedAtPosition), so a
+// newcomer is not told that everything already there was "added".
 import { TRACKED_FIELDS, type TrackedField } from '../icalendar.ts';
 import type { ItemOrigin } from '../items.ts';
 
@@ -76,23 +78,26 @@ export function summarizeChanges(rows: ChangeRow[]): ItemChange[] {
   return out;
 }
 
-/** The batch as `userId` should see it: without their own changes. */
-export function changesFor(rows: ChangeRow[], userId: bigint): ItemChange[] {
-  return summarizeChanges(rows.filter((r) => r.actorUserId !== userId));
+/** The batch as `userId` should see it: without their own changes, nor those up to `joinedAtPosition`. */
+export function changesFor(rows: ChangeRow[], userId: bigint, joinedAtPosition = 0n): ItemChange[] {
+  return summarizeChanges(rows.filter((r) => r.actorUserId !== userId && r.position > joinedAtPosition));
 }
 
 /**
  * Summaries for every recipient, computed once per distinct view: everyone
- * who made no change in the batch sees the same list; only the batch's
- * actors need one of their own. Keeps a fan-out to thousands cheap.
+ * who made no change in the batch and joined before it sees the same list;
+ * only the batch's actors, and members who joined during it, need one of
+ * their own. Keeps a fan-out to thousands cheap.
  */
-export function changesByRecipient(rows: ChangeRow[]): (userId: bigint) => ItemChange[] {
+export function changesByRecipient(rows: ChangeRow[]): (userId: bigint, joinedAtPosition?: bigint) => ItemChange[] {
   const everyone = summarizeChanges(rows);
   const actors = new Map<bigint, ItemChange[]>();
   for (const r of rows) {
     if (r.actorUserId !== null && !actors.has(r.actorUserId)) actors.set(r.actorUserId, changesFor(rows, r.actorUserId));
   }
-  return (userId) => actors.get(userId) ?? everyone;
+  const firstPosition = rows.reduce((min, r) => (r.position < min ? r.position : min), rows[0]?.position ?? 0n);
+  return (userId, joinedAtPosition = 0n) =>
+    joinedAtPosition >= firstPosition ? changesFor(rows, userId, joinedAtPosition) : (actors.get(userId) ?? everyone);
 }
 
 /** Whether a batch of pending changes is due: its oldest change has waited a window, and so has the last alert. */

@@ -15,12 +15,15 @@ export interface DigestSubscriber {
   collectionId: bigint;
   collectionName: string;
   collectionTimeZone: string;
+  /** The collection's change position when they joined; earlier changes are not theirs to hear of. */
+  joinedAtPosition: bigint;
 }
 
 /** Members who chose digests, whose account is enabled and whose address is not suspended. */
 export async function digestSubscribers(pool: Pool): Promise<DigestSubscriber[]> {
   const rows = await mysqlRunner(pool).rows<Record<string, unknown>>(
-    `SELECT s.userId, s.collectionId, u.email, u.displayName, u.timeZone, COALESCE(p.digestTime, ?) AS digestTime, c.name, c.timeZone AS collectionTimeZone
+    `SELECT s.userId, s.collectionId, u.email, u.displayName, u.timeZone, COALESCE(p.digestTime, ?) AS digestTime, c.name, c.timeZone AS collectionTimeZone,
+            m.joinedAtPosition
        FROM alert_subscriptions s
        JOIN collection_members m ON m.collectionId = s.collectionId AND m.userId = s.userId
        JOIN users u ON u.id = s.userId AND u.disabledAt IS NULL
@@ -40,6 +43,7 @@ export async function digestSubscribers(pool: Pool): Promise<DigestSubscriber[]>
     collectionId: BigInt(r.collectionId as string),
     collectionName: r.name as string,
     collectionTimeZone: r.collectionTimeZone as string,
+    joinedAtPosition: BigInt(r.joinedAtPosition as string),
   }));
 }
 

@@ -75,8 +75,10 @@ export interface Member {
   timeZone: string;
   isAdmin: boolean;
   role: Role;
-  /** The member's choice, or the role's default. */
+  /** The member's choice, or the default (subscriptions.ts). */
   mode: AlertMode;
+  /** The collection's change position when they joined; they hear only of later changes. */
+  joinedAtPosition: bigint;
   /** Whether the member chose (a row exists). */
   chosen: boolean;
   /** Mail to this address is suspended after bounces. */
@@ -87,7 +89,7 @@ export interface Member {
 /** Every member of the collection with their mode and whether mail can reach them. */
 export async function collectionMembers(sql: SqlRunner, collectionId: bigint): Promise<Member[]> {
   const rows = await sql.rows<Record<string, unknown>>(
-    `SELECT m.userId, m.role, u.email, u.displayName, u.timeZone, u.isAdmin, u.disabledAt IS NOT NULL AS disabled,
+    `SELECT m.userId, m.role, m.joinedAtPosition, u.email, u.displayName, u.timeZone, u.isAdmin, u.disabledAt IS NOT NULL AS disabled,
             s.mode, b.suspendedAt IS NOT NULL AS suspended
        FROM collection_members m
        JOIN users u ON u.id = m.userId
@@ -103,7 +105,8 @@ export async function collectionMembers(sql: SqlRunner, collectionId: bigint): P
     timeZone: r.timeZone as string,
     isAdmin: Number(r.isAdmin) === 1,
     role: r.role as Role,
-    mode: effectiveMode(r.role as Role, (r.mode as AlertMode | null) ?? null),
+    mode: effectiveMode((r.mode as AlertMode | null) ?? null),
+    joinedAtPosition: BigInt(r.joinedAtPosition as string),
     chosen: r.mode !== null,
     suspended: Number(r.suspended) === 1,
     disabled: Number(r.disabled) === 1,

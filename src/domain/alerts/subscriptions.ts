@@ -1,20 +1,18 @@
 // Alert subscriptions: per member per collection, immediate, daily digest or
-// off. Without a row the default applies: immediate for a collection shared
-// with the member, off for the member's own (the owner is the one making
-// most of its changes, and own changes never alert anyway).
+// off. Without a row the default applies: immediate, for the owner too (an
+// owner expects to hear when a sharee edits their collection; their own
+// changes never alert anyone, so a private collection stays quiet).
 import type { Store } from '../../store/index.ts';
-import { requireRead, type Role } from '../access.ts';
+import { requireRead } from '../access.ts';
 import { InvalidInput } from '../errors.ts';
 
 export const ALERT_MODES = ['immediate', 'digest', 'off'] as const;
 export type AlertMode = (typeof ALERT_MODES)[number];
 
-export function defaultMode(role: Role): AlertMode {
-  return role === 'owner' ? 'off' : 'immediate';
-}
+export const DEFAULT_ALERT_MODE: AlertMode = 'immediate';
 
-export function effectiveMode(role: Role, chosen: AlertMode | null | undefined): AlertMode {
-  return chosen ?? defaultMode(role);
+export function effectiveMode(chosen: AlertMode | null | undefined): AlertMode {
+  return chosen ?? DEFAULT_ALERT_MODE;
 }
 
 export interface SubscriptionView {
@@ -25,9 +23,9 @@ export interface SubscriptionView {
 }
 
 export async function getSubscription(store: Store, userId: bigint, collectionId: bigint): Promise<SubscriptionView> {
-  const role = await requireRead(store.db, userId, collectionId);
+  await requireRead(store.db, userId, collectionId);
   const row = await store.db.alertSubscription.findUnique({ where: { collectionId_userId: { collectionId, userId } }, select: { mode: true } });
-  return { collectionId, mode: effectiveMode(role, row?.mode), isDefault: !row };
+  return { collectionId, mode: effectiveMode(row?.mode), isDefault: !row };
 }
 
 /** Sets the member's mode for one collection; NotFound for non-members (access.ts). */

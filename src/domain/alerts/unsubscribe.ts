@@ -5,6 +5,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../../store/index.ts';
 import { recordAudit } from '../audit.ts';
+import { effectiveMode } from './subscriptions.ts';
 
 const TOKEN = /^(\d{1,19})\.(\d{1,19})\.([0-9a-f]{32})$/;
 
@@ -42,11 +43,11 @@ export async function describeUnsubscribe(store: Store, secret: string, token: s
   if (!ids) return null;
   const member = await store.db.collectionMember.findUnique({
     where: { collectionId_userId: { collectionId: ids.collectionId, userId: ids.userId } },
-    select: { role: true, user: { select: { email: true } }, collection: { select: { name: true } } },
+    select: { user: { select: { email: true } }, collection: { select: { name: true } } },
   });
   if (!member) return null;
   const sub = await store.db.alertSubscription.findUnique({ where: { collectionId_userId: ids }, select: { mode: true } });
-  return { ...ids, email: member.user.email, collectionName: member.collection.name, mode: sub?.mode ?? (member.role === 'owner' ? 'off' : 'immediate') };
+  return { ...ids, email: member.user.email, collectionName: member.collection.name, mode: effectiveMode(sub?.mode) };
 }
 
 /** Turns that one subscription off (the POST, or mail to the mailto link); null when the token is invalid. */
