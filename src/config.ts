@@ -26,6 +26,8 @@ export interface Config {
   loginFailureWindowSeconds: number;
   /** How long a verified login is trusted without hashing again (0: never cached). */
   authCacheSeconds: number;
+  /** Event-loop delay over which /readyz answers 503 and the watchdog logs what was running (0: watchdog off). */
+  eventLoopDelayLimitMs: number;
   /** Outgoing mail: alerts, digests, reminders, webhooks (README "Alerts and outbound mail"). */
   mail: OutboundMailConfig;
 }
@@ -132,6 +134,8 @@ export const DEFAULTS = {
   LOGIN_FAILURES_PER_ADDRESS: '50',
   LOGIN_FAILURE_WINDOW_SECONDS: '900',
   AUTH_CACHE_SECONDS: '60',
+  // The watchdog (README "Operations"): a second of delay already stalls every client.
+  EVENT_LOOP_DELAY_LIMIT_MS: '1000',
   // Alerts and outbound mail (README "Alerts and outbound mail"); the SMTP
   // robot's confirmations go through the same outbox.
   MAIL_FROM: '',
@@ -333,6 +337,7 @@ export function loadConfig(env: Env): Config {
     loginFailuresPerAddress: integer(env, 'LOGIN_FAILURES_PER_ADDRESS', 1, 1_000_000),
     loginFailureWindowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 1, 86400),
     authCacheSeconds: integer(env, 'AUTH_CACHE_SECONDS', 0, 3600),
+    eventLoopDelayLimitMs: integer(env, 'EVENT_LOOP_DELAY_LIMIT_MS', 0, 600_000),
     mail: outboundMailConfig(env, mailDomain),
   };
 }

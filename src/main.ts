@@ -1,5 +1,6 @@
 // Composition root: config -> store -> servers -> jobs. Nothing else.
 import type { Config } from './config.ts';
+import { EventLoopWatchdog } from './event-loop-watchdog.ts';
 import { createApp } from './http/app.ts';
 import { listen } from './http/server.ts';
 import { buildJobContext } from './jobs/context.ts';
@@ -29,13 +30,14 @@ export async function startService(config: Config, log: Logger, overrides: Servi
   if (!config.outboundSmtpUrl) log.warn('OUTBOUND_SMTP_URL is not set: outgoing mail is written as .eml files under var/outbox/');
 
   const store = openStore(config.databaseUrl);
-  const http = await listen(createApp({ store, log: log.child({ part: 'http' }), config }), config.httpPort, config.bindAddress);
+  const watchdog = new EventLoopWatchdog({ limitMs: config.eventLoopDelayLimitMs, log: log.child({ part: 'watchdog' }) }).start();
+  const http = await listen(createApp({ store, log: log.child({ part: 'http' }), config, watchdog }), config.httpPort, config.bindAddress);
   log.info({ port: http.port, address: config.bindAddress }, 'HTTP listening');
   // Confirmations are outbox rows like every other message: the outbox-delivery job sends them (relay or OUTBOX_DIR).
   const outbox = new OutboxSender(store, config.mailDomain);
   const smtp = await startSmtpRobot({ store, log: log.child({ part: 'smtp' }), config, outbox, resolver: overrides.resolver });
   log.info({ port: smtp.port, address: config.bindAddress, starttls: config.smtp.tlsKeyFile !== null, proxyProtocol: config.smtp.proxyProtocol }, 'SMTP listening');
-  const jobContext = await buildJobContext({ config, store, log: log.child({ part: 'jobs' }) });
+  const jobContext = await buildJobContext({ config, store, log: log.child({ part: 'jobs' }), watchdog });
   const jobs = await startJobs(jobContext);
   log.info({ mailer: jobContext.mailer.describe, dkim: config.mail.dkim !== null }, 'outbound mail');
 
@@ -50,6 +52,7 @@ export async function startService(config: Config, log: Logger, overrides: Servi
         await jobs.stop();
         jobContext.mailer.close();
         await store.close();
+        watchdog.stop();
         log.info('stopped');
       })();
       return stopping;

@@ -3,6 +3,7 @@
 // mounts here in its own module later.
 import express, { type Express } from 'express';
 import { loadConfig, type Config } from '../config.ts';
+import { routeName, type EventLoopWatchdog } from '../event-loop-watchdog.ts';
 import { createDavRouter } from '../dav/router.ts';
 import type { Logger } from '../log.ts';
 import { LoginVerifier } from '../domain/auth/login.ts';
@@ -18,7 +19,7 @@ import { createFeedsRouter } from './feeds.ts';
 import { httpLogin } from './middleware/basic-auth.ts';
 import { createUnsubscribeRouter } from './unsubscribe.ts';
 
-export function createApp(deps: { store: Store; log: Logger; config?: Config; webhookGuard?: WebhookGuard }): Express {
+export function createApp(deps: { store: Store; log: Logger; config?: Config; webhookGuard?: WebhookGuard; watchdog?: EventLoopWatchdog }): Express {
   // Tests and tools may leave config out: the documented defaults apply.
   const config = deps.config ?? loadConfig({});
   const app = express();
@@ -34,11 +35,27 @@ export function createApp(deps: { store: Store; log: Logger; config?: Config; we
     res.json({ status: 'ok' });
   });
 
-  // Readiness: the database answers; a load balancer stops routing here otherwise.
+  // Readiness: the database answers and the event loop is not stalled (the
+  // watchdog); a load balancer stops routing here otherwise.
   app.get('/readyz', async (_req, res) => {
+    const loop = deps.watchdog?.health();
     const ok = await ping(deps.store);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'unavailable', database: ok ? 'ok' : 'unreachable' });
+    const ready = ok && (loop?.healthy ?? true);
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'unavailable',
+      database: ok ? 'ok' : 'unreachable',
+      ...(loop && { eventLoop: { status: loop.healthy ? 'ok' : 'delayed', delayMs: loop.delayMs, limitMs: loop.limitMs, since: loop.since } }),
+      ...(loop && !loop.healthy && { reason: `event-loop delay ${loop.delayMs} ms is over the ${loop.limitMs} ms limit` }),
+    });
   });
+  // What is in flight, for the watchdog's warning when the loop stalls.
+  const watchdog = deps.watchdog;
+  if (watchdog) {
+    app.use((req, res, next) => {
+      res.once('close', watchdog.track(routeName(req.method, req.path)));
+      next();
+    });
+  }
 
   // One login step, with its limits, for every authenticated route.
   const login = httpLogin(new LoginVerifier(deps.store, config));

@@ -7,6 +7,7 @@ import type { AlertMailSettings } from '../alerts/mail-headers.ts';
 import { loadMailTemplates, type MailTemplates } from '../alerts/templates.ts';
 import type { WebhookTls } from '../alerts/webhook-post.ts';
 import type { Config } from '../config.ts';
+import type { EventLoopWatchdog } from '../event-loop-watchdog.ts';
 import { serviceSecret } from '../domain/alerts/service-secrets.ts';
 import { PUBLIC_ADDRESSES_ONLY } from '../domain/webhooks/address-policy.ts';
 import { systemResolve, type WebhookGuard } from '../domain/webhooks/webhooks.ts';
@@ -27,12 +28,14 @@ export interface JobContext {
   webhookTls?: WebhookTls;
   /** "<host>:<pid>:<random>": who holds a claimed row. */
   workerId: string;
+  /** Told which job runs, so a stalled event loop is blamed on the right one. */
+  watchdog?: EventLoopWatchdog;
 }
 
 export type JobRun = (ctx: JobContext, signal: AbortSignal) => Promise<object>;
 
 /** The context the service runs jobs with: the relay or .eml mailer, the real clock, public addresses only for webhooks. */
-export async function buildJobContext(deps: { config: Config; store: Store; log: Logger }): Promise<JobContext> {
+export async function buildJobContext(deps: { config: Config; store: Store; log: Logger; watchdog?: EventLoopWatchdog }): Promise<JobContext> {
   const { config, store } = deps;
   const unsubscribeSecret = config.mail.unsubscribeSecret ?? (await serviceSecret(store, 'unsubscribe'));
   return {
@@ -45,5 +48,6 @@ export async function buildJobContext(deps: { config: Config; store: Store; log:
     alertSettings: { mailDomain: config.mailDomain, publicUrl: config.publicUrl, unsubscribeSecret },
     webhookGuard: { policy: PUBLIC_ADDRESSES_ONLY, resolve: systemResolve },
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    watchdog: deps.watchdog,
   };
 }

@@ -25,6 +25,7 @@ class InProcessRun extends EventEmitter {
     this.finished = new Promise<void>((resolve) => {
       setImmediate(() => {
         this.emit('online');
+        const done = ctx.watchdog?.track(`job ${job.name}`);
         job
           .run({ ...ctx, log }, this.controller.signal)
           .then(
@@ -37,7 +38,10 @@ class InProcessRun extends EventEmitter {
               this.emit('exit', 1);
             },
           )
-          .finally(resolve);
+          .finally(() => {
+            done?.();
+            resolve();
+          });
       });
     });
   }
