@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import type { Store } from '../store/index.ts';
 import { DavError } from './errors.ts';
 import type { DavUser, Resource } from './resolve.ts';
-import { parseXml, type XmlElement } from './xml/parse.ts';
+import { parseXmlBody, type XmlElement } from './xml/parse.ts';
 
 export interface DavDeps {
   store: Store;
@@ -49,7 +49,7 @@ export class DavContext {
 
   /** The parsed XML body, or null when there is none. */
   xmlBody(): XmlElement | null {
-    if (this.xml === undefined) this.xml = this.body.length === 0 ? null : parseXml(this.body.toString('utf8'));
+    if (this.xml === undefined) this.xml = this.body.length === 0 ? null : parseXmlBody(this.body);
     return this.xml;
   }
 

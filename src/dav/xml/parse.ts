@@ -1,8 +1,17 @@
-// Safe parsing of request bodies with saxes (namespace-aware). A DOCTYPE is
-// refused outright: no DTD means no entity definitions, so neither external
-// entities (XXE) nor entity expansion (billion laughs) can happen; saxes
-// itself never fetches anything. Any malformed body is a DavError 400.
+// Safe parsing of request bodies with saxes (namespace-aware), under limits
+// checked while the parser streams, before anything is built (src/consts.ts):
+// nesting depth, element count, attributes per element, the size of each
+// value. A DOCTYPE is refused outright: no DTD means no entity definitions, so
+// neither external entities (XXE) nor entity expansion (billion laughs) can
+// happen; saxes itself never fetches anything.
+//
+// Every refusal stops the parser at once (an exception thrown out of its
+// handler), so a hostile body costs no more than its first offending element.
+// That matters: saxes' cost per element grows with the nesting depth (prefix
+// resolution walks the open tags), and a 700 KB depth bomb parsed to the end
+// after its first error held the event loop for minutes.
 import { SaxesParser } from 'saxes';
+import { MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_ELEMENTS, MAX_XML_VALUE_BYTES } from '../../consts.ts';
 import { DavError } from '../errors.ts';
 
 export interface XmlElement {
@@ -13,26 +22,66 @@ export interface XmlElement {
 }
 export type XmlNode = XmlElement | string;
 
-/** Deeper than any real WebDAV body; stops stack-heavy nesting attacks early. */
-const MAX_DEPTH = 64;
-const MAX_ELEMENTS = 100_000;
+/** A limit or grammar rule broken inside a parser handler; becomes a DavError. */
+class Refusal extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A request body's bytes as text. XML 1.0 4.3.3: UTF-8, or UTF-16 announced
+ * by its byte-order mark. Invalid sequences are refused rather than replaced
+ * with U+FFFD, which would store and echo back text the client never sent.
+ */
+function decode(bytes: Uint8Array): string {
+  const [a, b] = bytes;
+  const encoding = a === 0xff && b === 0xfe ? 'utf-16le' : a === 0xfe && b === 0xff ? 'utf-16be' : 'utf-8';
+  try {
+    return new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    throw new DavError(400, `the request body is not valid ${encoding.toUpperCase()}; XML bodies are UTF-8 (or UTF-16 with a byte-order mark)`);
+  }
+}
+
+/** Parses a request body (bytes as received). */
+export function parseXmlBody(bytes: Uint8Array): XmlElement {
+  return parseXml(decode(bytes));
+}
+
+const tooLarge = (value: string) => value.length > MAX_XML_VALUE_BYTES / 3 && Buffer.byteLength(value) > MAX_XML_VALUE_BYTES;
 
 export function parseXml(text: string): XmlElement {
-  const parser = new SaxesParser({ xmlns: true, position: false });
+  const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
   let elements = 0;
-  let failure: string | null = null;
-  const fail = (message: string) => {
-    failure ??= message;
+  let attributes = 0;
+  const refuse = (status: 400 | 413, message: string): never => {
+    throw new Refusal(status, `${message} (line ${parser.line}, column ${parser.column})`);
   };
 
-  parser.on('doctype', () => fail('a DOCTYPE is not allowed in request bodies'));
-  parser.on('error', (err) => fail(`malformed XML: ${err.message}`));
+  // saxes reports what it can continue past (an unbound prefix, a bad
+  // character); the first such error is final here.
+  parser.on('error', (err) => {
+    throw new Refusal(400, `malformed XML: ${err.message}`);
+  });
+  parser.on('doctype', () => refuse(400, 'a DOCTYPE is not allowed in request bodies'));
+  // Counted when the name is read, before its attributes are.
+  parser.on('opentagstart', () => {
+    if (++elements > MAX_XML_ELEMENTS) refuse(400, `more than ${MAX_XML_ELEMENTS} elements in one XML body`);
+    if (stack.length >= MAX_XML_DEPTH) refuse(400, `XML nested deeper than ${MAX_XML_DEPTH} elements`);
+    if (stack.length === 0 && root) refuse(400, 'more than one root element');
+    attributes = 0;
+  });
+  parser.on('attribute', (a) => {
+    if (++attributes > MAX_XML_ATTRIBUTES) refuse(400, `more than ${MAX_XML_ATTRIBUTES} attributes on one XML element`);
+    if (tooLarge(a.value)) refuse(413, `an XML attribute value is over ${MAX_XML_VALUE_BYTES} bytes`);
+  });
   parser.on('opentag', (tag) => {
-    if (failure) return;
-    if (++elements > MAX_ELEMENTS) return fail('too many XML elements');
-    if (stack.length >= MAX_DEPTH) return fail('XML nested too deeply');
     const attrs: Record<string, string> = {};
     for (const a of Object.values(tag.attributes)) {
       if (typeof a === 'object' && a.uri !== 'http://www.w3.org/2000/xmlns/' && a.prefix !== 'xmlns' && a.name !== 'xmlns') attrs[a.local] = a.value;
@@ -40,7 +89,6 @@ export function parseXml(text: string): XmlElement {
     const el: XmlElement = { ns: tag.uri ?? '', name: tag.local ?? tag.name, attrs, children: [] };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(el);
-    else if (root) return fail('more than one root element');
     else root = el;
     stack.push(el);
   });
@@ -48,8 +96,8 @@ export function parseXml(text: string): XmlElement {
     stack.pop();
   });
   const onText = (t: string) => {
-    const parent = stack[stack.length - 1];
-    if (parent && !failure) parent.children.push(t);
+    if (tooLarge(t)) refuse(413, `an XML text value is over ${MAX_XML_VALUE_BYTES} bytes`);
+    stack[stack.length - 1]?.children.push(t);
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
@@ -57,9 +105,9 @@ export function parseXml(text: string): XmlElement {
   try {
     parser.write(text).close();
   } catch (err) {
-    fail(`malformed XML: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof Refusal) throw new DavError(err.status, err.message);
+    throw err;
   }
-  if (failure) throw new DavError(400, failure);
   if (!root) throw new DavError(400, 'the request body holds no XML element');
   return root;
 }
