@@ -28,6 +28,8 @@ export interface Config {
   authCacheSeconds: number;
   /** Event-loop delay over which /readyz answers 503 and the watchdog logs what was running (0: watchdog off). */
   eventLoopDelayLimitMs: number;
+  /** A job's time for one stored item (e.g. expanding an event's recurrences); over it, the item is quarantined. */
+  jobItemBudgetMs: number;
   /** Outgoing mail: alerts, digests, reminders, webhooks (README "Alerts and outbound mail"). */
   mail: OutboundMailConfig;
 }
@@ -136,6 +138,7 @@ export const DEFAULTS = {
   AUTH_CACHE_SECONDS: '60',
   // The watchdog (README "Operations"): a second of delay already stalls every client.
   EVENT_LOOP_DELAY_LIMIT_MS: '1000',
+  JOB_ITEM_BUDGET_MS: '1000',
   // Alerts and outbound mail (README "Alerts and outbound mail"); the SMTP
   // robot's confirmations go through the same outbox.
   MAIL_FROM: '',
@@ -338,6 +341,7 @@ export function loadConfig(env: Env): Config {
     loginFailureWindowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 1, 86400),
     authCacheSeconds: integer(env, 'AUTH_CACHE_SECONDS', 0, 3600),
     eventLoopDelayLimitMs: integer(env, 'EVENT_LOOP_DELAY_LIMIT_MS', 0, 600_000),
+    jobItemBudgetMs: integer(env, 'JOB_ITEM_BUDGET_MS', 1, 600_000),
     mail: outboundMailConfig(env, mailDomain),
   };
 }

@@ -18,6 +18,11 @@ export interface ReminderDeps {
   templates: MailTemplates;
   settings: AlertMailSettings;
   now: () => Date;
+  /** The job's per-item budget (src/jobs/item-budget.ts): quarantined items are skipped, each expansion is measured. */
+  budget?: {
+    skip(item: ReminderItem): boolean;
+    run<T>(item: ReminderItem, step: () => T): Promise<T | null>;
+  };
 }
 
 function recipients(members: Member[], r: DueReminder): Member[] {
@@ -27,12 +32,17 @@ function recipients(members: Member[], r: DueReminder): Member[] {
   return reachable.filter((m) => r.attendees!.includes(m.email.toLowerCase()));
 }
 
-export async function runReminders(deps: ReminderDeps, signal?: AbortSignal): Promise<{ sent: number; failed: number }> {
+export async function runReminders(deps: ReminderDeps, signal?: AbortSignal): Promise<{ sent: number; failed: number; skipped: number }> {
   const now = deps.now();
   let sent = 0;
   let failed = 0;
+  let skipped = 0;
   for (const item of await reminderCandidates(deps.store.pool, now)) {
     if (signal?.aborted) break;
+    if (deps.budget?.skip(item)) {
+      skipped++;
+      continue;
+    }
     try {
       sent += await remindOf(deps, item, now);
     } catch {
@@ -41,12 +51,13 @@ export async function runReminders(deps: ReminderDeps, signal?: AbortSignal): Pr
     }
   }
   await purgeReminderDeliveries(deps.store.pool, new Date(now.getTime() - 30 * 86_400_000));
-  return { sent, failed };
+  return { sent, failed, skipped };
 }
 
 async function remindOf(deps: ReminderDeps, item: ReminderItem, now: Date): Promise<number> {
-  const due = dueReminders(item, now);
-  if (due.length === 0) return 0;
+  // The expansion is the CPU-bound part; its failures are the item's data, not the database's.
+  const due = deps.budget ? await deps.budget.run(item, () => dueReminders(item, now)) : dueReminders(item, now);
+  if (due === null || due.length === 0) return 0;
   return withSqlTransaction(deps.store.pool, async (sql) => {
     const members = await collectionMembers(sql, item.collectionId);
     const messages: OutgoingMessage[] = [];

@@ -933,6 +933,15 @@ const fullRows: Record<string, Record<string, unknown>> = {
     userId: USER_ID,
     createdAt: T('2019-07-08T09:10:11.118Z'),
   },
+  JobQuarantine: {
+    job: 'reminders',
+    collectionId: COLLECTION_ID,
+    uid: 'quarantined-uid@example.org',
+    contentHash: 'c'.repeat(64),
+    reason: 'r'.repeat(1000),
+    elapsedMs: 2_000_000_017,
+    createdAt: T('2019-07-08T09:10:11.119Z'),
+  },
   Webhook: {
     id: 9_007_199_254_741_013n,
     userId: USER_ID,
@@ -1024,6 +1033,7 @@ const sparseRows: Record<string, (made: Record<string, Record<string, unknown>>)
   MailBounce: () => ({ email: 'b@example.org', lastBouncedAt: null, suspendedAt: null }),
   DigestDelivery: (made) => ({ userId: made.User!.id, collectionId: made.Collection!.id, localDate: '2026-01-01', sent: false }),
   ReminderDelivery: (made) => ({ collectionId: made.Collection!.id, uid: 'u', occurrence: new Date(), alarmKey: 'default', userId: made.User!.id }),
+  JobQuarantine: (made) => ({ job: 'j', collectionId: made.Collection!.id, uid: 'u', contentHash: '0'.repeat(64), reason: 'r', elapsedMs: 1 }),
   Webhook: (made) => ({ userId: made.User!.id, collectionId: made.Collection!.id, url: 'https://example.org/', secret: 's', lastSuccessAt: null }),
   WebhookDelivery: (made) => ({ webhookId: made.Webhook!.id, payload: '{}', nextAttemptAt: new Date(), leaseUntil: null, claimedBy: null, deliveredAt: null }),
   ServiceSecret: () => ({ name: 'n', secret: 's' }),
