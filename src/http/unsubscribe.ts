@@ -5,8 +5,7 @@
 // "List-Unsubscribe=One-Click". The signed token is the only credential: no
 // login, no cookies, and it changes only the one subscription it names.
 import express, { type Router } from 'express';
-import { serviceSecret } from '../domain/alerts/service-secrets.ts';
-import { describeUnsubscribe, unsubscribeWithToken, type UnsubscribeTarget } from '../domain/alerts/unsubscribe.ts';
+import { describeUnsubscribe, unsubscribeSecret, unsubscribeWithToken, type UnsubscribeTarget } from '../domain/alerts/unsubscribe.ts';
 import type { Store } from '../store/index.ts';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -42,15 +41,7 @@ function donePage(t: UnsubscribeTarget): string {
 /** `configured`: UNSUBSCRIBE_SECRET, or null to use the one kept in the database (made on first use). */
 export function createUnsubscribeRouter(store: Store, configured: string | null): Router {
   const router = express.Router();
-  let kept: Promise<string> | null = null;
-  const secret = (): Promise<string> => {
-    if (configured) return Promise.resolve(configured);
-    kept ??= serviceSecret(store, 'unsubscribe').catch((err: unknown) => {
-      kept = null;
-      throw err;
-    });
-    return kept;
-  };
+  const secret = unsubscribeSecret(store, configured);
   // No cache may keep a page that names an address; no referrer may carry the token on.
   router.use((_req, res, next) => {
     res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex' });

@@ -8,7 +8,7 @@ import { loadMailTemplates, type MailTemplates } from '../alerts/templates.ts';
 import type { WebhookTls } from '../alerts/webhook-post.ts';
 import type { Config } from '../config.ts';
 import type { EventLoopWatchdog } from '../event-loop-watchdog.ts';
-import { serviceSecret } from '../domain/alerts/service-secrets.ts';
+import { unsubscribeSecret } from '../domain/alerts/unsubscribe.ts';
 import { PUBLIC_ADDRESSES_ONLY } from '../domain/webhooks/address-policy.ts';
 import { systemResolve, type WebhookGuard } from '../domain/webhooks/webhooks.ts';
 import type { Logger } from '../log.ts';
@@ -37,7 +37,7 @@ export type JobRun = (ctx: JobContext, signal: AbortSignal) => Promise<object>;
 /** The context the service runs jobs with: the relay or .eml mailer, the real clock, public addresses only for webhooks. */
 export async function buildJobContext(deps: { config: Config; store: Store; log: Logger; watchdog?: EventLoopWatchdog }): Promise<JobContext> {
   const { config, store } = deps;
-  const unsubscribeSecret = config.mail.unsubscribeSecret ?? (await serviceSecret(store, 'unsubscribe'));
+  const secret = await unsubscribeSecret(store, config.mail.unsubscribeSecret)();
   return {
     store,
     config,
@@ -45,7 +45,7 @@ export async function buildJobContext(deps: { config: Config; store: Store; log:
     now: () => new Date(),
     mailer: createMailer({ mailDomain: config.mailDomain, outboundSmtpUrl: config.outboundSmtpUrl, mail: config.mail }),
     templates: loadMailTemplates(),
-    alertSettings: { mailDomain: config.mailDomain, publicUrl: config.publicUrl, unsubscribeSecret },
+    alertSettings: { mailDomain: config.mailDomain, publicUrl: config.publicUrl, unsubscribeSecret: secret },
     webhookGuard: { policy: PUBLIC_ADDRESSES_ONLY, resolve: systemResolve },
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     watchdog: deps.watchdog,

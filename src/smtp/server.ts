@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { loadMailTemplates } from '../alerts/templates.ts';
 import type { Config } from '../config.ts';
-import { serviceSecret } from '../domain/alerts/service-secrets.ts';
+import { unsubscribeSecret } from '../domain/alerts/unsubscribe.ts';
 import type { ReturnMailSettings } from '../domain/bounces/return-mail.ts';
 import type { Logger } from '../log.ts';
 import type { MailSender } from '../mail/outbox/sender.ts';
@@ -53,19 +53,10 @@ export function trustedRelayCheck(networks: string[]): (ip: string) => boolean {
   };
 }
 
-/** The return-mail settings, the unsubscribe secret read from the database once when not configured (as the web's unsubscribe page does). */
+/** The return-mail settings: the bounce threshold, and the unsubscribe secret (domain/alerts/unsubscribe.ts). */
 function returnMailSettings(store: Store, mail: Config['mail']): () => Promise<ReturnMailSettings> {
-  let kept: Promise<ReturnMailSettings> | null = null;
-  return () => {
-    kept ??= (async () => ({
-      unsubscribeSecret: mail.unsubscribeSecret ?? (await serviceSecret(store, 'unsubscribe')),
-      bounceSuspendThreshold: mail.bounceSuspendThreshold,
-    }))().catch((err: unknown) => {
-      kept = null;
-      throw err;
-    });
-    return kept;
-  };
+  const secret = unsubscribeSecret(store, mail.unsubscribeSecret);
+  return async () => ({ unsubscribeSecret: await secret(), bounceSuspendThreshold: mail.bounceSuspendThreshold });
 }
 
 export async function startSmtpRobot(options: RobotOptions): Promise<SmtpRobot> {

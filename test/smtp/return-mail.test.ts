@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
-import { serviceSecret } from '../../src/domain/alerts/service-secrets.ts';
+import { serviceSecret } from '../../src/domain/service-secrets.ts';
 import { collectionMembers } from '../../src/domain/alerts/fanout-batch.ts';
 import { getSubscription } from '../../src/domain/alerts/subscriptions.ts';
 import { createUser } from '../../src/domain/accounts.ts';

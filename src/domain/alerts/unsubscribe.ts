@@ -5,7 +5,30 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../../store/index.ts';
 import { recordAudit } from '../audit.ts';
+import { serviceSecret } from '../service-secrets.ts';
 import { effectiveMode } from './subscriptions.ts';
+
+/**
+ * The key of the tokens, for everything that makes or checks one (alert
+ * mail, the web's unsubscribe page, mail to the mailto link):
+ * UNSUBSCRIBE_SECRET when configured, else the one kept in the database, so
+ * every instance agrees. The getter reads the database once, and again only
+ * after a failed read.
+ */
+export function unsubscribeSecret(store: Store, configured: string | null): () => Promise<string> {
+  if (configured) {
+    const known = Promise.resolve(configured);
+    return () => known;
+  }
+  let kept: Promise<string> | null = null;
+  return () => {
+    kept ??= serviceSecret(store, 'unsubscribe').catch((err: unknown) => {
+      kept = null;
+      throw err;
+    });
+    return kept;
+  };
+}
 
 const TOKEN = /^(\d{1,19})\.(\d{1,19})\.([0-9a-f]{32})$/;
 

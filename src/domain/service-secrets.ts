@@ -2,8 +2,8 @@
 // instance to ask makes one and stores it; INSERT IGNORE makes concurrent
 // first asks settle on a single value.
 import { randomBytes } from 'node:crypto';
-import type { Store } from '../../store/index.ts';
-import { mysqlRunner } from '../../store/sql.ts';
+import type { Store } from '../store/index.ts';
+import { mysqlRunner } from '../store/sql.ts';
 
 export async function serviceSecret(store: Store, name: string): Promise<string> {
   const sql = mysqlRunner(store.pool);
