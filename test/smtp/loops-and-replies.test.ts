@@ -15,7 +15,8 @@ import { sendOnce, startTestRobot } from '../helpers/smtp.ts';
 
 const { store } = await freshDatabase('smtploops');
 const resolver = fixedResolver(testDns(dkimKey()));
-const robot = await startTestRobot(store, resolver, { CONFIRMATIONS_PER_HOUR: '2', PUBLIC_URL: 'https://calendar.example.net' });
+// MAIL_FROM is the From of every message Tidings sends, confirmations included.
+const robot = await startTestRobot(store, resolver, { CONFIRMATIONS_PER_HOUR: '2', PUBLIC_URL: 'https://calendar.example.net', MAIL_FROM: 'Family Calendar <calendar@tidings.test>' });
 
 const LOOP = /^554 5\.4\.6 mail loop detected: /;
 
@@ -65,7 +66,7 @@ describe('confirmations', () => {
     assert.equal(sent.length, 1, 'one message, to the sender only');
     const reply = await simpleParser(sent[0]!);
     assert.equal(reply.to && !Array.isArray(reply.to) ? reply.to.text : '', box.owner.email);
-    assert.deepEqual(reply.from?.value.map((a) => [a.name, a.address]), [['Tidings', 'noreply@tidings.test']]);
+    assert.deepEqual(reply.from?.value.map((a) => [a.name, a.address]), [['Family Calendar', 'calendar@tidings.test']], 'MAIL_FROM');
     assert.equal(reply.headers.get('auto-submitted'), 'auto-replied');
     assert.equal(reply.inReplyTo, id);
     assert.equal(reply.headers.get('x-tidings-loop'), 'tidings.test');

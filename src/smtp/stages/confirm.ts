@@ -9,7 +9,8 @@
 // and carries our loop header.
 //
 // It goes through the outbox (OutboxSender): the outbox-delivery job sends it
-// with the VERP return path, so a bounce of it is counted like any other.
+// from MAIL_FROM, like every other message, with the VERP return path, so a
+// bounce of it is counted like any other.
 // It is queued right after the delivery's commit, not inside it: the
 // delivery's transaction is mysql2 (domain/inbound-write.ts, the hot path)
 // while OutboxSender.enqueueWith joins a Prisma transaction. A crash between
@@ -95,7 +96,6 @@ export async function confirmDelivery(deps: RobotDeps, c: ConfirmInput): Promise
     });
     await deps.outbox.send({
       kind: message.kind,
-      from: `Tidings <noreply@${deps.config.mailDomain}>`,
       to: message.to,
       collectionId: message.collectionId,
       subject: message.subject,
