@@ -1,8 +1,9 @@
 // Store benchmark, on its own throwaway database (created with migrate(),
 // dropped at the end, also on failure or Ctrl-C):
 //
-// 1. item writes per second through the domain (putItem: ical.js parse and
-//    validation, then one Prisma transaction) of a ~1 KB Europe/Berlin VEVENT
+// 1. item writes per second through the domain, shaped as a CalDAV PUT
+//    (putItem with a resource name and If-None-Match: *; ical.js parse and
+//    validation, then the write) of a ~1 KB Europe/Berlin VEVENT
 //    with its VTIMEZONE, distinct UIDs, at concurrency 1 and 16: 16 writers
 //    into one collection (they serialise on its row lock by design), and 16
 //    writers into 16 collections, of 16 owners and of 1 owner (whose users
@@ -507,7 +508,9 @@ async function measureAll(store: Store, epoch: string): Promise<BenchResult[]> {
     });
     const domain = new Meter(`domain-${layout.key}`, `putItem, ${layout.label}`, layout.writers, async (w, n) => {
       const c = domCols[w % domCols.length]!;
-      await putItem(store, { actorUserId: ownerOf.get(c)!, collectionId: c, icalendar: benchEvent(uidOf('d', n), n), origin: 'caldav' });
+      // Shaped as a CalDAV PUT: the client names the resource and asks that it not exist yet.
+      const uid = uidOf('d', n);
+      await putItem(store, { actorUserId: ownerOf.get(c)!, collectionId: c, icalendar: benchEvent(uid, n), origin: 'caldav', resourceName: `${uid}.ics`, ifNoneMatch: true });
       ack(c);
     });
     const [b, d] = await measurePair(base, domain, seq, store.pool, dbPid);

@@ -5,6 +5,7 @@ import { createApp } from './http/app.ts';
 import { listen } from './http/server.ts';
 import { buildJobContext } from './jobs/context.ts';
 import { startJobs } from './jobs/scheduler.ts';
+import { listenAs } from './listen-errors.ts';
 import type { Logger } from './log.ts';
 import { OutboxSender } from './mail/outbox/sender.ts';
 import type { DnsResolver } from './smtp/authenticity.ts';
@@ -31,31 +32,48 @@ export async function startService(config: Config, log: Logger, overrides: Servi
 
   const store = openStore(config.databaseUrl);
   const watchdog = new EventLoopWatchdog({ limitMs: config.eventLoopDelayLimitMs, log: log.child({ part: 'watchdog' }) }).start();
-  const http = await listen(createApp({ store, log: log.child({ part: 'http' }), config, watchdog }), config.httpPort, config.bindAddress);
-  log.info({ port: http.port, address: config.bindAddress }, 'HTTP listening');
-  // Confirmations are outbox rows like every other message: the outbox-delivery job sends them (relay or OUTBOX_DIR).
-  const outbox = new OutboxSender(store, config.mailDomain);
-  const smtp = await startSmtpRobot({ store, log: log.child({ part: 'smtp' }), config, outbox, resolver: overrides.resolver });
-  log.info({ port: smtp.port, address: config.bindAddress, starttls: config.smtp.tlsKeyFile !== null, proxyProtocol: config.smtp.proxyProtocol }, 'SMTP listening');
-  const jobContext = await buildJobContext({ config, store, log: log.child({ part: 'jobs' }), watchdog });
-  const jobs = await startJobs(jobContext);
-  log.info({ mailer: jobContext.mailer.describe, dkim: config.mail.dkim !== null }, 'outbound mail');
+  const { httpPort, smtpPort, bindAddress } = config;
+  const opened: Array<{ close(): Promise<void> }> = [];
+  try {
+    const http = await listenAs('HTTP_PORT', httpPort, bindAddress, () =>
+      listen(createApp({ store, log: log.child({ part: 'http' }), config, watchdog }), httpPort, bindAddress),
+    );
+    opened.push(http);
+    log.info({ port: http.port, address: bindAddress }, 'HTTP listening');
+    // Confirmations are outbox rows like every other message: the outbox-delivery job sends them (relay or OUTBOX_DIR).
+    const outbox = new OutboxSender(store, config.mailDomain);
+    const smtp = await listenAs('SMTP_PORT', smtpPort, bindAddress, () =>
+      startSmtpRobot({ store, log: log.child({ part: 'smtp' }), config, outbox, resolver: overrides.resolver }),
+    );
+    opened.push(smtp);
+    log.info({ port: smtp.port, address: bindAddress, starttls: config.smtp.tlsKeyFile !== null, proxyProtocol: config.smtp.proxyProtocol }, 'SMTP listening');
+    const jobContext = await buildJobContext({ config, store, log: log.child({ part: 'jobs' }), watchdog });
+    const jobs = await startJobs(jobContext);
+    log.info({ mailer: jobContext.mailer.describe, dkim: config.mail.dkim !== null }, 'outbound mail');
 
-  let stopping: Promise<void> | null = null;
-  return {
-    httpPort: http.port,
-    smtpPort: smtp.port,
-    stop() {
-      stopping ??= (async () => {
-        await Promise.all([http.close(), smtp.close()]);
-        // Running jobs finish their current slice (a send in flight completes) before the store closes.
-        await jobs.stop();
-        jobContext.mailer.close();
-        await store.close();
-        watchdog.stop();
-        log.info('stopped');
-      })();
-      return stopping;
-    },
-  };
+    let stopping: Promise<void> | null = null;
+    return {
+      httpPort: http.port,
+      smtpPort: smtp.port,
+      stop() {
+        stopping ??= (async () => {
+          await Promise.all([http.close(), smtp.close()]);
+          // Running jobs finish their current slice (a send in flight completes) before the store closes.
+          await jobs.stop();
+          jobContext.mailer.close();
+          await store.close();
+          watchdog.stop();
+          log.info('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    // A part that cannot start (say, SMTP_PORT is taken) must not leave the
+    // others open: the process would go on running after saying it failed.
+    await Promise.all(opened.map((part) => part.close()));
+    await store.close();
+    watchdog.stop();
+    throw err;
+  }
 }

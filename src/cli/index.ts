@@ -3,6 +3,7 @@
 // (0 ok, 1 refused or failed, 2 usage or configuration).
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
+import { ListenError } from '../listen-errors.ts';
 import { describeConnectionError, isUnreachable } from '../store/connection-errors.ts';
 import type { Store } from '../store/index.ts';
 import { parse, UsageError } from './args.ts';
@@ -169,6 +170,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       return fail('usage', err.message, 2);
     }
     if (err instanceof DomainError) return fail(err.name, err.message, 1);
+    if (err instanceof ListenError) return fail('listen', err.message, 1);
     // Loaded here, not above: only a command that migrated can throw it.
     const { MigrationError } = await import('../store/migrate.ts');
     if (err instanceof MigrationError) return fail('migration', err.message, 1);

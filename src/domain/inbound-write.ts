@@ -1,35 +1,23 @@
-// The store side of mail delivery on mysql2, in as few round trips as the
-// rules allow, because mail is the robot's hot path and each round trip
-// costs it a socket write and read (bench/smtp.bench.ts):
+// The mail side of delivery, in as few round trips as the rules allow,
+// because mail is the robot's hot path and each round trip costs it a socket
+// write and read (bench/smtp.bench.ts):
 //   1. readForDelivery: one query answers "was this message delivered to
 //      this address already?" and returns the stored copies of its UIDs (and
 //      who holds the resource names they would take);
-//   2. commitDelivery: the whole transaction (the items with the same rules
-//      as items.ts putItem: change position bumped under the collection's
-//      row lock, quota charged conditionally, one change-log row each; the
-//      inbound record; the address's counters) goes to the server as one
-//      multi-statement batch, then COMMIT, or ROLLBACK when a row count shows
-//      a rule was broken. Nothing is committed until every check passed.
-// Concurrency is optimistic: updates insist on the version read in step 1,
-// creations on the UID (and resource name) still being free; a concurrent
-// writer makes the batch fail (PreconditionFailed, or a duplicate key) and
-// the caller starts over from step 1.
-import { createHash } from 'node:crypto';
+//   2. commitDelivery: the items through the one item write (item-write.ts:
+//      the same rules, statements and batch as every other writer), with the
+//      inbound record and the address's counters in the same transaction.
+// Concurrency is optimistic (item-write.ts says how): a concurrent writer
+// makes the batch fail and the caller starts over from step 1.
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Store } from '../store/index.ts';
 import { placeholders } from '../store/sql.ts';
-import { InvalidInput, NotFound, PreconditionFailed, QuotaExceeded } from './errors.ts';
-import { changedFields, checkItemSize, describeCalendar, parseCalendarObject, type Component, type ParsedItem } from './icalendar.ts';
-import { computeEtag, defaultResourceName } from './items.ts';
+import type { Statement } from '../store/write-batch.ts';
+import { NotFound } from './errors.ts';
+import type { Component } from './icalendar.ts';
+import { commitWrite, contentFromCalendar, defaultResourceName, planPut, storedCopy, type PutStep, type StoredCopy, type TargetCollection } from './item-write.ts';
 
-/** What the store holds for one UID, as read before planning. */
-export interface StoredCopy {
-  id: string;
-  icalendar: string;
-  version: number;
-  resourceName: string;
-  sizeBytes: number;
-}
+export type { StoredCopy };
 
 export interface DeliveryReads {
   /** The address already has an accepted (or quarantined) record for this message. */
@@ -46,18 +34,18 @@ export async function readForDelivery(
   store: Store,
   q: { addressId: bigint; dedupeKey: string; collectionId: bigint; uids: string[]; names: string[] },
 ): Promise<DeliveryReads> {
-  let sql = `SELECT 'delivered' AS k, NULL AS id, NULL AS uid, NULL AS resourceName, NULL AS icalendar, NULL AS version, NULL AS sizeBytes
+  let sql = `SELECT 'delivered' AS k, NULL AS id, NULL AS collectionId, NULL AS uid, NULL AS resourceName, NULL AS icalendar, NULL AS etag, NULL AS version, NULL AS sizeBytes
                FROM inbound_messages WHERE addressId = ? AND dedupeKey = ?`;
   const params: string[] = [id(q.addressId), q.dedupeKey];
   // One branch per unique index: an OR of the two would read every item of the collection.
   if (q.uids.length > 0) {
     sql += ` UNION ALL
-             SELECT 'item', id, uid, resourceName, icalendar, version, sizeBytes FROM items WHERE collectionId = ? AND uid IN (${placeholders(q.uids.length)})`;
+             SELECT 'item', id, collectionId, uid, resourceName, icalendar, etag, version, sizeBytes FROM items WHERE collectionId = ? AND uid IN (${placeholders(q.uids.length)})`;
     params.push(id(q.collectionId), ...q.uids);
   }
   if (q.names.length > 0) {
     sql += ` UNION ALL
-             SELECT 'name', id, uid, resourceName, NULL, NULL, NULL FROM items WHERE collectionId = ? AND resourceName IN (${placeholders(q.names.length)})`;
+             SELECT 'name', id, collectionId, uid, resourceName, NULL, NULL, NULL, NULL FROM items WHERE collectionId = ? AND resourceName IN (${placeholders(q.names.length)})`;
     params.push(id(q.collectionId), ...q.names);
   }
   const [rows] = await store.pool.execute<RowDataPacket[]>(sql, params);
@@ -72,44 +60,26 @@ export async function readForDelivery(
     reads.takenNames.add(String(r.resourceName).toLowerCase());
     const uid = r.k === 'item' ? asked.get(String(r.uid).toLowerCase()) : undefined;
     if (uid !== undefined) {
-      reads.byUid.set(uid, { id: String(r.id), icalendar: r.icalendar as string, version: Number(r.version), resourceName: r.resourceName as string, sizeBytes: Number(r.sizeBytes) });
+      reads.byUid.set(uid, storedCopy(r));
     }
   }
   return reads;
 }
 
 /** One item to write, planned against `existing` (null: the UID must still be free). */
-export interface ItemWrite {
-  icalendar: string;
-  /** UTF-8 size of `icalendar`. */
-  sizeBytes: number;
-  parsed: ParsedItem;
-  existing: StoredCopy | null;
-  resourceName: string;
-  /** The tracked fields the change touches ('created' for a new item). */
-  changed: string[];
-}
+export type ItemWrite = PutStep;
 
-/** Checks a calendar for a collection, as preparePut does, from what routing already knows. */
+/** Plans an item of a message for the address's collection, by the rules of every write (item-write.ts). */
 export function prepareItem(
   calendar: Component,
   text: string,
   existing: StoredCopy | null,
-  collection: { timeZone: string; components: string[]; takenNames: Set<string> },
+  collection: { collectionId: bigint; ownerId: bigint; timeZone: string; components: string[]; takenNames: Set<string> },
 ): ItemWrite {
-  const sizeBytes = Buffer.byteLength(text, 'utf8');
-  checkItemSize(sizeBytes);
-  const parsed = describeCalendar(calendar, { floatingZone: collection.timeZone });
-  if (!collection.components.includes(parsed.kind)) {
-    throw new InvalidInput(`this collection does not accept ${parsed.kind} (it takes ${collection.components.join(',')})`, 'supported-calendar-component');
-  }
-  let resourceName = existing?.resourceName ?? defaultResourceName(parsed.uid);
-  if (!existing && collection.takenNames.has(resourceName.toLowerCase())) {
-    // Another item (of another UID) already has this name: a name of its own, derived from the UID.
-    resourceName = `${createHash('sha256').update(`${parsed.uid}\nmail`).digest('hex').slice(0, 40)}.ics`;
-  }
-  const changed = existing ? changedFields(parseCalendarObject(existing.icalendar, { floatingZone: collection.timeZone }).fields, parsed.fields) : ['created'];
-  return { icalendar: text, sizeBytes, parsed, existing, resourceName, changed };
+  const target: TargetCollection = { id: collection.collectionId, ownerId: collection.ownerId, timeZone: collection.timeZone, components: collection.components };
+  const content = contentFromCalendar(calendar, text, target);
+  const defaultNameTaken = collection.takenNames.has(defaultResourceName(content.parsed.uid).toLowerCase());
+  return planPut(target, content, undefined, { byUid: existing, defaultNameTaken });
 }
 
 export type InboundOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'rejected' | 'deferred';
@@ -176,62 +146,17 @@ export interface DeliveryCommit {
   record: { insert: RecordWrite } | { release: bigint; reply: string; trace: string };
 }
 
-type Statement = { sql: string; params: unknown[]; check?: (result: ResultSetHeader) => Error | null };
-
-/** Step 2: the transaction as one batch, then COMMIT; returns the inbound record's id. */
+/** Step 2: the items, the record and the counters as one transaction; returns the inbound record's id. */
 export async function commitDelivery(store: Store, d: DeliveryCommit): Promise<bigint> {
-  const statements = deliveryStatements(d);
-  const conn = await store.batchPool.getConnection();
-  try {
-    let results: ResultSetHeader[];
-    try {
-      const [r] = await conn.query(statements.map((s) => s.sql).join(';\n'), statements.flatMap((s) => s.params));
-      results = r as unknown as ResultSetHeader[];
-      for (const [i, s] of statements.entries()) {
-        const broken = s.check?.(results[i]!);
-        if (broken) throw broken;
-      }
-      await conn.query('COMMIT');
-    } catch (err) {
-      await conn.query('ROLLBACK').catch(() => conn.destroy());
-      throw err;
-    }
-    if ('release' in d.record) return d.record.release;
-    const inserted = results[statements.findIndex((s) => s.sql.startsWith('INSERT INTO inbound_messages'))]!;
-    return BigInt(inserted.insertId);
-  } finally {
-    conn.release();
-  }
+  const also = recordStatements(d);
+  const { also: results } = await commitWrite(store, { actorUserId: d.ownerId, origin: 'email', steps: d.items, also });
+  if ('release' in d.record) return d.record.release;
+  return BigInt((results[0] as ResultSetHeader).insertId);
 }
 
-function deliveryStatements(d: DeliveryCommit): Statement[] {
-  const out: Statement[] = [{ sql: 'START TRANSACTION', params: [] }];
-  if (d.items.length > 0) {
-    // The collection row lock serialises its writers; LAST_INSERT_ID(expr) hands the new position to @pos without a read.
-    out.push({
-      sql: 'UPDATE collections SET changePosition = LAST_INSERT_ID(changePosition + ?) WHERE id = ? AND ownerId = ?',
-      params: [d.items.length, id(d.collectionId), id(d.ownerId)],
-      check: (r) => (r.affectedRows === 1 ? null : new NotFound(`no collection ${d.collectionId}`)),
-    });
-    out.push({ sql: 'SET @pos = LAST_INSERT_ID() - ?', params: [d.items.length] });
-    const delta = d.items.reduce((sum, w) => sum + w.sizeBytes - (w.existing?.sizeBytes ?? 0), 0);
-    if (delta > 0) {
-      out.push({
-        sql: 'UPDATE users SET usedBytes = usedBytes + ? WHERE id = ? AND usedBytes + ? <= quotaBytes',
-        params: [delta, id(d.ownerId), delta],
-        check: (r) => (r.affectedRows === 1 ? null : new QuotaExceeded('the owner of this collection has no quota left for this change')),
-      });
-    } else if (delta < 0) {
-      out.push({ sql: 'UPDATE users SET usedBytes = GREATEST(usedBytes + ?, 0) WHERE id = ?', params: [delta, id(d.ownerId)] });
-    }
-    for (const w of d.items) out.push(itemStatement(d.collectionId, w));
-    out.push({
-      sql: `INSERT INTO changes (collectionId, position, operation, uid, resourceName, changedFields, actorUserId, origin) VALUES ${d.items
-        .map((_, i) => `(?, @pos + ${i + 1}, 'put', ?, ?, ?, ?, 'email')`)
-        .join(', ')}`,
-      params: d.items.flatMap((w) => [id(d.collectionId), w.parsed.uid, w.resourceName, w.changed.join(',').slice(0, 255), id(d.ownerId)]),
-    });
-  }
+/** What commits with a delivery's items: the record (first), and the address's counters. */
+function recordStatements(d: DeliveryCommit): Statement[] {
+  const out: Statement[] = [];
   if ('release' in d.record) {
     const { release, reply, trace } = d.record;
     out.push({
@@ -246,27 +171,6 @@ function deliveryStatements(d: DeliveryCommit): Statement[] {
   }
   out.push({ sql: 'UPDATE submission_addresses SET useCount = useCount + 1, lastUsedAt = NOW(3) WHERE id = ?', params: [id(d.addressId)] });
   return out;
-}
-
-function itemStatement(collectionId: bigint, w: ItemWrite): Statement {
-  const p = w.parsed;
-  const { sizeBytes } = w;
-  const version = w.existing ? w.existing.version + 1 : 1;
-  const etag = computeEtag(version, w.icalendar);
-  if (!w.existing) {
-    // A concurrent creation of the UID or the name fails here with a duplicate key: the caller starts over.
-    return {
-      sql: `INSERT INTO items (collectionId, uid, resourceName, kind, icalendar, summary, startUtc, endUtc, isRecurring, etag, version, sizeBytes, origin, updatedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'email', NOW(3))`,
-      params: [id(collectionId), p.uid, w.resourceName, p.kind, w.icalendar, p.summary, p.startUtc, p.endUtc, p.isRecurring, etag, version, sizeBytes],
-    };
-  }
-  return {
-    sql: `UPDATE items SET kind = ?, summary = ?, startUtc = ?, endUtc = ?, isRecurring = ?, icalendar = ?, etag = ?, version = ?, sizeBytes = ?,
-                 origin = 'email', updatedAt = NOW(3) WHERE id = ? AND version = ?`,
-    params: [p.kind, p.summary, p.startUtc, p.endUtc, p.isRecurring, w.icalendar, etag, version, sizeBytes, w.existing.id, w.existing.version],
-    check: (r) => (r.affectedRows === 1 ? null : new PreconditionFailed('the item changed while the message was being delivered')),
-  };
 }
 
 function recordStatement(r: RecordWrite): Statement {

@@ -10,11 +10,10 @@
 import type { Store } from '../store/index.ts';
 import { mysqlRunner, placeholders } from '../store/sql.ts';
 import { describeCalendarObject } from './alerts/item-details.ts';
-import { NotFound, PreconditionFailed } from './errors.ts';
 import type { ItemKind } from './icalendar.ts';
 import { applyItip, type IncomingObject, type ItipOutcome } from './itip.ts';
 import { commitDelivery, insertRecord, prepareItem, readForDelivery, recordColumns, type DeliveryReads, type InboundEnvelope, type InboundOutcome, type ItemWrite, type RecordWrite } from './inbound-write.ts';
-import { defaultResourceName } from './items.ts';
+import { defaultResourceName, writeWithRetries } from './item-write.ts';
 import { isUniqueViolation } from './prisma-errors.ts';
 import { cloneComponent } from './ical-components.ts';
 import type { RoutedAddress } from './routing.ts';
@@ -48,7 +47,6 @@ export interface Delivery {
   releaseOf?: bigint;
 }
 
-const MAX_ATTEMPTS = 4;
 const TX_OPTIONS = { maxWait: 10_000, timeout: 60_000 };
 
 interface Plan {
@@ -72,7 +70,9 @@ export async function deliverToCollection(store: Store, delivery: Delivery): Pro
   // would have needed), and the next attempt reads. CANCEL and REPLY only
   // make sense against a stored copy, so they always read.
   const guessFirst = !releasing && delivery.objects.every((o) => o.method !== 'CANCEL' && o.method !== 'REPLY');
-  for (let attempt = 1; ; attempt++) {
+  // A concurrent writer got there first (the same message over another
+  // connection, or a change to one of its items): read again and decide again.
+  return writeWithRetries(async (attempt) => {
     const guessing = guessFirst && attempt === 1;
     const reads = guessing
       ? NOTHING_STORED
@@ -91,32 +91,23 @@ export async function deliverToCollection(store: Store, delivery: Delivery): Pro
     const summary = { duplicate: false, items, notes };
     const trace = traceText({ ...delivery.trace, delivery: { items, notes } });
     const reply = delivery.replyFor(summary).slice(0, 512);
-    try {
-      const recordId = await commitDelivery(store, {
-        collectionId: address.collectionId,
-        ownerId: address.ownerId,
-        addressId: address.addressId,
-        items: plans.flatMap((p) => (p.write ? [p.write] : [])),
-        record: releasing ? { release: delivery.releaseOf!, reply, trace } : { insert: recordOf(delivery, 'accepted', reply, trace, envelope.dedupeKey) },
-      });
-      return { ...summary, recordId };
-    } catch (err) {
-      // A concurrent writer got there first (the same message over another
-      // connection, or a change to one of its items): read again and decide again.
-      if ((err instanceof PreconditionFailed || isDuplicateKey(err) || isDeadlock(err)) && attempt < MAX_ATTEMPTS) continue;
-      throw err;
-    }
-  }
+    const recordId = await commitDelivery(store, {
+      collectionId: address.collectionId,
+      ownerId: address.ownerId,
+      addressId: address.addressId,
+      items: plans.flatMap((p) => (p.write ? [p.write] : [])),
+      record: releasing ? { release: delivery.releaseOf!, reply, trace } : { insert: recordOf(delivery, 'accepted', reply, trace, envelope.dedupeKey) },
+    });
+    return { ...summary, recordId };
+  }, DEDUPE_KEY);
 }
+
+/** The same message delivered to the same address over another connection meanwhile: the next attempt reads and finds it. */
+const DEDUPE_KEY = new Set(['inbound_messages_addressId_dedupeKey_key']);
 
 const NOTHING_STORED: DeliveryReads = { delivered: false, byUid: new Map(), takenNames: new Set() };
 
 const alreadyDelivered = (): DeliverySummary => ({ duplicate: true, items: [], notes: ['this message was already delivered to this address'], recordId: null });
-
-const isDuplicateKey = (err: unknown) => (err as { code?: string } | null)?.code === 'ER_DUP_ENTRY' || isUniqueViolation(err);
-// Only a deadlock: InnoDB rolled this transaction back at once, so trying again costs little. A lock wait
-// timeout has already kept the sender waiting innodb_lock_wait_timeout; it becomes 451 and the sender retries.
-const isDeadlock = (err: unknown) => (err as { code?: string } | null)?.code === 'ER_LOCK_DEADLOCK';
 
 function copyOf(object: IncomingObject): IncomingObject {
   return typeof object.icalendar === 'string' ? object : { ...object, icalendar: cloneComponent(object.icalendar) };
@@ -128,8 +119,8 @@ function planDelivery(objects: IncomingObject[], reads: DeliveryReads, address: 
     const outcome = applyItip(object, stored?.icalendar ?? null, { ownerEmail: address.ownerEmail, collectionZone: address.timeZone });
     const plan: Plan = { outcome, uid: object.uid, summary: '' };
     if (outcome.change) {
-      plan.write = prepareItem(outcome.calendar, outcome.icalendar, stored, { timeZone: address.timeZone, components: address.components, takenNames: reads.takenNames });
-      plan.summary = plan.write.parsed.summary;
+      plan.write = prepareItem(outcome.calendar, outcome.icalendar, stored, { ...address, takenNames: reads.takenNames });
+      plan.summary = plan.write.content.parsed.summary;
     }
     return plan;
   });

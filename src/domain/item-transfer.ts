@@ -1,10 +1,23 @@
-// COPY and MOVE of one item between collections (CalDAV), in one
-// transaction built from the same steps as putItem and deleteItem, so a
-// refused destination leaves the source as it was.
+// COPY and MOVE of one item between collections (CalDAV): one write of
+// item-write.ts (the source's deletion on a MOVE, the replaced destination's
+// deletion, the copy), so a refused destination leaves the source as it was.
 import type { Store } from '../store/index.ts';
-import { requireWrite } from './access.ts';
-import { PreconditionFailed } from './errors.ts';
-import { deleteInTransaction, getItem, preparePut, putInTransaction, validateResourceName, type ItemOrigin, type ItemWriteResult, type PutItemInput } from './items.ts';
+import { NotFound, PreconditionFailed } from './errors.ts';
+import {
+  commitWrite,
+  contentFromText,
+  itemIn,
+  planDelete,
+  planPut,
+  readable,
+  readTargets,
+  validateResourceName,
+  writable,
+  writeWithRetries,
+  type ItemOrigin,
+  type WriteStep,
+} from './item-write.ts';
+import type { ItemWriteResult } from './items.ts';
 
 export interface TransferItemInput {
   actorUserId: bigint;
@@ -19,39 +32,61 @@ export interface TransferItemInput {
  * COPY or MOVE of one item (RFC 4918 9.8, 9.9) between collections the actor
  * may write to (a COPY source need only be readable): one transaction, so a
  * refused destination leaves the source as it was. An existing destination is
- * replaced only when `overwrite` allows it.
+ * replaced only when `overwrite` allows it. The first attempt guesses that the
+ * item's UID is not stored in the destination under another name; if it is,
+ * the copy's INSERT meets its unique key and the next attempt reads by UID
+ * (and answers no-uid-conflict, RFC 4791 5.3.2.1).
  */
 export async function transferItem(store: Store, input: TransferItemInput): Promise<ItemWriteResult & { replaced: boolean }> {
   validateResourceName(input.from.resourceName);
-  if (input.move) await requireWrite(store.db, input.actorUserId, input.from.collectionId);
-  const source = await getItem(store, input.actorUserId, input.from.collectionId, input.from.resourceName);
-  if (input.from.ifMatch !== undefined && input.from.ifMatch !== '*' && input.from.ifMatch !== source.etag) {
-    throw new PreconditionFailed('the source has changed since you read it (ETag mismatch)');
-  }
-  const put: PutItemInput = {
-    actorUserId: input.actorUserId,
-    collectionId: input.to.collectionId,
-    icalendar: source.icalendar,
-    origin: input.origin,
-    resourceName: input.to.resourceName,
-  };
-  const prepared = await preparePut(store, put);
-  return store.db.$transaction(async (tx) => {
-    // Lock both collections in id order, so two opposite moves cannot deadlock.
-    const ids = [input.from.collectionId, input.to.collectionId].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    await tx.$queryRaw`SELECT id FROM collections WHERE id IN (${ids[0]}, ${ids[1]}) ORDER BY id FOR UPDATE`;
-    if (input.move) {
-      await deleteInTransaction(tx, { ...input.from, actorUserId: input.actorUserId, origin: input.origin, ifMatch: input.from.ifMatch ?? source.etag });
-    }
-    const target = await tx.item.findUnique({
-      where: { collectionId_resourceName: { collectionId: input.to.collectionId, resourceName: input.to.resourceName } },
-      select: { id: true },
+  validateResourceName(input.to.resourceName);
+  const from = input.from.collectionId;
+  const to = input.to.collectionId;
+  let uid: string | undefined;
+  return writeWithRetries(async (attempt) => {
+    const byUid = attempt > 1 && uid !== undefined;
+    const reads = await readTargets(store, {
+      actorUserId: input.actorUserId,
+      collectionIds: from === to ? [from] : [from, to],
+      names: [
+        [from, input.from.resourceName],
+        [to, input.to.resourceName],
+      ],
+      uids: byUid ? [[to, uid!]] : [],
     });
-    if (target && !input.to.overwrite) throw new PreconditionFailed('the destination exists and Overwrite is F');
-    if (target) {
-      await deleteInTransaction(tx, { actorUserId: input.actorUserId, collectionId: input.to.collectionId, resourceName: input.to.resourceName, origin: input.origin });
+    const sourceCollection = input.move ? writable(reads, from) : readable(reads, from);
+    const source = itemIn(reads, from, 'resourceName', input.from.resourceName);
+    if (!source) throw new NotFound(`no item ${input.from.resourceName}`);
+    if (input.from.ifMatch !== undefined && input.from.ifMatch !== '*' && input.from.ifMatch !== source.etag) {
+      throw new PreconditionFailed('the source has changed since you read it (ETag mismatch)');
     }
-    const result = await putInTransaction(tx, put, prepared);
-    return { ...result, replaced: target !== null };
+    const target = writable(reads, to);
+    const content = contentFromText(source.icalendar, target);
+    uid = content.parsed.uid;
+
+    const steps: WriteStep[] = [];
+    // The batch deletes the source only at the version read here.
+    if (input.move) steps.push(planDelete(sourceCollection, source, input.from.resourceName));
+    const replaced = itemIn(reads, to, 'resourceName', input.to.resourceName);
+    if (replaced && !input.to.overwrite) throw new PreconditionFailed('the destination exists and Overwrite is F');
+    if (replaced) steps.push(planDelete(target, replaced, input.to.resourceName));
+    // What this write deletes no longer holds the UID or the name.
+    const gone = new Set(steps.map((s) => s.existing!.id));
+    const holder = byUid ? itemIn(reads, to, 'uid', uid) : undefined;
+    const put = planPut(target, content, input.to.resourceName, { atName: null, byUid: holder && gone.has(holder.id) ? null : holder });
+    steps.push(put);
+    const { steps: results } = await commitWrite(store, { actorUserId: input.actorUserId, origin: input.origin, steps });
+    const r = results[results.length - 1]!;
+    return {
+      created: true,
+      uid: content.parsed.uid,
+      resourceName: put.resourceName,
+      etag: r.etag,
+      version: r.version,
+      position: r.position,
+      changedFields: put.changed,
+      rewritten: content.rewritten,
+      replaced: replaced !== null,
+    };
   });
 }

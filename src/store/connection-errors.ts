@@ -18,7 +18,9 @@ export function describeConnectionError(err: unknown, databaseUrl: string): stri
   }
   return (
     `cannot reach the database at DATABASE_URL=${where} (${code}). ` +
-    'Start MariaDB/MySQL (e.g. `start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`, ' +
-    'or `systemctl start mariadb`), install it with `apt-get install -y mariadb-server` if missing, or point DATABASE_URL at a running server.'
+    // mariadbd refuses to run as root; Debian's init script (through mariadbd-safe) runs it as mysql itself.
+    'Start MariaDB/MySQL: `service mariadb start` (or `systemctl start mariadb`); with no init system (a container), as root: ' +
+    '`install -d -o mysql /run/mysqld && start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --user=mysql`. ' +
+    'Install it with `apt-get install -y mariadb-server` if missing, or point DATABASE_URL at a running server.'
   );
 }
