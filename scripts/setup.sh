@@ -6,7 +6,8 @@
 #
 # Steps, each skipped when already done (safe to run again):
 #   1. Node.js >= 20.19 is on PATH (otherwise: says what to install, exits 1);
-#   2. npm ci when node_modules is missing or differs from package-lock.json;
+#   2. npm ci when node_modules is missing or differs from package-lock.json,
+#      and src/ compiled to dist/ when it changed since the last build;
 #   3. a MySQL/MariaDB answers at DATABASE_URL's host and port
 #      (default mysql://root@127.0.0.1:3306/tidings): a local MariaDB that is
 #      installed but stopped is started; one that is absent is installed with
@@ -24,7 +25,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-start) START=0 ;;
     -h | --help)
-      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -72,13 +73,22 @@ deps_up_to_date() {
   '
 }
 if ! deps_up_to_date; then
+  # Its postinstall generates the Prisma client and compiles src/ to dist/.
   say "installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund
-elif [[ ! -f src/generated/prisma/client.ts ]]; then
-  say "generating the Prisma client"
-  npm run --silent generate
 else
   say "npm dependencies are up to date"
+  if [[ ! -f src/generated/prisma/client.ts ]]; then
+    say "generating the Prisma client"
+    npm run --silent generate
+  fi
+fi
+# `tidings` runs the compiled dist/ only while it is newer than everything
+# under src/ (else it compiles at every start, through tsx): compile it now
+# if a checkout or an edit changed the sources since.
+if ! node --input-type=module -e 'import { distIsFresh } from "./scripts/dist.js"; process.exit(distIsFresh(".") ? 0 : 1)'; then
+  say "compiling src/ to dist/ (npm run build)"
+  node scripts/build.js --quiet
 fi
 
 # --- 3. the database server -------------------------------------------------
