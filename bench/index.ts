@@ -5,6 +5,7 @@
 //   npm run bench            every module below
 //   npm run bench:store      one module on its own (each module is runnable)
 //   npm run bench:dav
+//   npm run bench:hostile    event-loop delay under hostile mail, against the same load without it
 //   npm run bench:start      how long the `tidings` command and `serve` take to start
 import { pathToFileURL } from 'node:url';
 
@@ -30,6 +31,7 @@ export const BENCHMARKS: ReadonlyArray<{ name: string; load: () => Promise<Bench
   { name: 'smtp-stages', load: () => import('./smtp-stages.bench.ts') },
   { name: 'alerts', load: () => import('./alerts.bench.ts') },
   { name: 'dav', load: () => import('./dav.bench.ts') },
+  { name: 'hostile', load: () => import('./hostile.bench.ts') },
   { name: 'start', load: () => import('./start.bench.ts') },
 ];
 
