@@ -1,5 +1,5 @@
 // Job: POSTs due webhook deliveries, retrying with backoff like the outbox.
-import { postWebhook } from '../alerts/webhook-post.ts';
+import { postWebhook } from './webhook-post.ts';
 import { loadWebhookDeliveries, noteWebhookSuccess } from '../domain/webhooks/deliveries.ts';
 import { WEBHOOK_QUEUE, claimDue, expireLeases, markDead, markDone, markRetry, purgeFinished, retryDelayMs } from '../store/leased-queue.ts';
 import type { JobContext } from './context.ts';

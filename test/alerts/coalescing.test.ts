@@ -10,8 +10,8 @@ import { getSubscription, setSubscription } from '../../src/domain/alerts/subscr
 import { createUser, type User } from '../../src/domain/accounts.ts';
 import { shareCollection } from '../../src/domain/collections.ts';
 import { deleteItem, putItem } from '../../src/domain/items.ts';
-import { runAlertFanout } from '../../src/alerts/fanout.ts';
-import type { OutboxPayload } from '../../src/mail/outbox/enqueue.ts';
+import { runAlertFanout } from '../../src/jobs/alert-fanout.ts';
+import type { OutboxPayload } from '../../src/domain/outbox/enqueue.ts';
 import { alertWorld } from '../helpers/alerts.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { TEST_AUDIT, eventIcs, makeCollection } from '../helpers/world.ts';

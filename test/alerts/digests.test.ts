@@ -4,14 +4,14 @@
 // the test's, never a sleep.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runDailyDigests } from '../../src/alerts/digest-run.ts';
+import { runDailyDigests } from '../../src/jobs/daily-digests.ts';
 import { createUser, type User } from '../../src/domain/accounts.ts';
 import { digestWindow } from '../../src/domain/alerts/digest-schedule.ts';
 import { setDigestTime } from '../../src/domain/alerts/preferences.ts';
 import { setSubscription } from '../../src/domain/alerts/subscriptions.ts';
 import { shareCollection } from '../../src/domain/collections.ts';
 import { putItem } from '../../src/domain/items.ts';
-import type { OutboxPayload } from '../../src/mail/outbox/enqueue.ts';
+import type { OutboxPayload } from '../../src/domain/outbox/enqueue.ts';
 import { alertWorld } from '../helpers/alerts.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { TEST_AUDIT, eventIcs, makeCollection } from '../helpers/world.ts';

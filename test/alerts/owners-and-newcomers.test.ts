@@ -5,13 +5,13 @@
 // already there as "added".
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runAlertFanout } from '../../src/alerts/fanout.ts';
-import { runDailyDigests } from '../../src/alerts/digest-run.ts';
+import { runAlertFanout } from '../../src/jobs/alert-fanout.ts';
+import { runDailyDigests } from '../../src/jobs/daily-digests.ts';
 import { createUser, type User } from '../../src/domain/accounts.ts';
 import { getSubscription, setSubscription } from '../../src/domain/alerts/subscriptions.ts';
 import { shareCollection, unshareCollection } from '../../src/domain/collections.ts';
 import { putItem } from '../../src/domain/items.ts';
-import type { OutboxPayload } from '../../src/mail/outbox/enqueue.ts';
+import type { OutboxPayload } from '../../src/domain/outbox/enqueue.ts';
 import { alertWorld } from '../helpers/alerts.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { TEST_AUDIT, eventIcs, makeCollection } from '../helpers/world.ts';

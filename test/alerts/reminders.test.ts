@@ -4,13 +4,13 @@
 // twice, never for a cancelled occurrence, never late after an outage.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runReminders } from '../../src/alerts/reminder-run.ts';
+import { runReminders } from '../../src/jobs/reminders.ts';
 import { createUser } from '../../src/domain/accounts.ts';
 import { setDefaultReminder } from '../../src/domain/alerts/reminders.ts';
 import { setSubscription } from '../../src/domain/alerts/subscriptions.ts';
 import { shareCollection } from '../../src/domain/collections.ts';
 import { putItem } from '../../src/domain/items.ts';
-import type { OutboxPayload } from '../../src/mail/outbox/enqueue.ts';
+import type { OutboxPayload } from '../../src/domain/outbox/enqueue.ts';
 import { alertWorld } from '../helpers/alerts.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { TEST_AUDIT, eventIcs, makeCollection } from '../helpers/world.ts';

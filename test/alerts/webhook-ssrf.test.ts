@@ -5,7 +5,7 @@
 // NAT64, 6to4), stay allowed.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { postWebhook } from '../../src/alerts/webhook-post.ts';
+import { postWebhook } from '../../src/jobs/webhook-post.ts';
 import { createUser } from '../../src/domain/accounts.ts';
 import { PUBLIC_ADDRESSES_ONLY } from '../../src/domain/webhooks/address-policy.ts';
 import { registerWebhook, removeWebhook } from '../../src/domain/webhooks/webhooks.ts';

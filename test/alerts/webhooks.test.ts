@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { signWebhook } from '../../src/alerts/webhook-post.ts';
+import { signWebhook } from '../../src/jobs/webhook-post.ts';
 import { createUser } from '../../src/domain/accounts.ts';
 import { shareCollection } from '../../src/domain/collections.ts';
 import { putItem } from '../../src/domain/items.ts';

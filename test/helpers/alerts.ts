@@ -7,15 +7,15 @@ import path from 'node:path';
 import { after } from 'node:test';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { pino } from 'pino';
-import { loadMailTemplates } from '../../src/alerts/templates.ts';
+import { loadMailTemplates } from '../../src/mail/out/templates.ts';
 import { loadConfig } from '../../src/config.ts';
 import { PUBLIC_ADDRESSES_ONLY } from '../../src/domain/webhooks/address-policy.ts';
 import { systemResolve } from '../../src/domain/webhooks/webhooks.ts';
 import type { JobContext } from '../../src/jobs/context.ts';
-import { createMailer } from '../../src/mail/outbox/mailer.ts';
+import { createMailer } from '../../src/mail/out/outbox/mailer.ts';
 import type { Store } from '../../src/store/index.ts';
 import { mysqlRunner } from '../../src/store/sql.ts';
-import { enqueueMessages } from '../../src/mail/outbox/enqueue.ts';
+import { enqueueMessages } from '../../src/domain/outbox/enqueue.ts';
 import type { TestDatabase } from './database.ts';
 
 export const TEST_SECRET = 'test-unsubscribe-secret-0123456789abcdef';

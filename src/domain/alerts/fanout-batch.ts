@@ -59,6 +59,12 @@ export async function lockAlertState(sql: SqlRunner, collectionId: bigint): Prom
   };
 }
 
+/** The collection's name and zone, as the batch's messages name it. */
+export async function collectionInfo(sql: SqlRunner, collectionId: bigint): Promise<{ id: bigint; name: string; timeZone: string }> {
+  const [row] = await sql.rows<{ name: string; timeZone: string }>('SELECT name, timeZone FROM collections WHERE id = ?', [collectionId]);
+  return { id: collectionId, name: row?.name ?? '', timeZone: row?.timeZone ?? 'UTC' };
+}
+
 export async function pendingChanges(sql: SqlRunner, collectionId: bigint, after: bigint): Promise<ChangeRow[]> {
   const rows = await sql.rows<Record<string, unknown>>(
     `SELECT ${CHANGE_ROW_COLUMNS} FROM changes

@@ -4,18 +4,26 @@
 // passed but by no more than REMINDER_GRACE_MS (after an outage, stale
 // reminders are dropped, not sent late); each occurrence's alarm goes to
 // each recipient once (reminder_deliveries), never for a cancelled one.
+// An alarm's ATTENDEEs choose among the members (RFC 5545 requires them for
+// EMAIL alarms); one without any goes to the owner; the default reminder
+// goes to every member. Members who turned the collection's mail off, and
+// suspended addresses, get none. The reminders job walks the candidates.
 import type { Store } from '../../store/index.ts';
-import type { Pool } from '../../store/mysql.ts';
-import { mysqlRunner, type SqlRunner } from '../../store/sql.ts';
+import { mysqlRunner, withSqlTransaction, type SqlRunner } from '../../store/sql.ts';
 import { requireOwner } from '../access.ts';
 import { recordAudit, type AuditContext } from '../audit.ts';
 import { InvalidInput } from '../errors.ts';
+import { enqueueMessages, type OutgoingMessage } from '../outbox/enqueue.ts';
+import type { AlertComposer } from './composer.ts';
+import { canBeMailed, collectionMembers, type Member } from './fanout-batch.ts';
 import { occurrencesBetween, triggerTime, type Occurrence } from './occurrences.ts';
 
 export const REMINDER_GRACE_MS = 15 * 60_000;
 /** Alarms further ahead of their event than this are not looked for. */
 export const MAX_REMINDER_LEAD_MS = 7 * 86_400_000;
 const AFTER_START_MS = 2 * 86_400_000;
+/** Sent reminders are remembered this long after their occurrence. */
+const KEEP_MS = 30 * 86_400_000;
 
 export interface ReminderItem {
   collectionId: bigint;
@@ -28,8 +36,8 @@ export interface ReminderItem {
 }
 
 /** Events that may have a reminder due around `now`. */
-export async function reminderCandidates(pool: Pool, now: Date): Promise<ReminderItem[]> {
-  const rows = await mysqlRunner(pool).rows<Record<string, unknown>>(
+export async function reminderCandidates(store: Store, now: Date): Promise<ReminderItem[]> {
+  const rows = await mysqlRunner(store.pool).rows<Record<string, unknown>>(
     `SELECT i.collectionId, c.name, c.timeZone, s.defaultReminderMinutes, i.uid, i.resourceName, i.icalendar
        FROM items i
        JOIN collections c ON c.id = i.collectionId
@@ -86,8 +94,33 @@ export async function claimReminder(sql: SqlRunner, item: ReminderItem, r: DueRe
   return n === 1;
 }
 
-export async function purgeReminderDeliveries(pool: Pool, before: Date): Promise<number> {
-  return mysqlRunner(pool).run('DELETE FROM reminder_deliveries WHERE occurrence < ? LIMIT 5000', [before]);
+export async function forgetOldReminders(store: Store, now: Date): Promise<number> {
+  return mysqlRunner(store.pool).run('DELETE FROM reminder_deliveries WHERE occurrence < ? LIMIT 5000', [new Date(now.getTime() - KEEP_MS)]);
+}
+
+function recipients(members: Member[], r: DueReminder): Member[] {
+  const reachable = members.filter((m) => canBeMailed(m) && !(m.chosen && m.mode === 'off'));
+  if (r.attendees === null) return reachable;
+  if (r.attendees.length === 0) return reachable.filter((m) => m.role === 'owner');
+  return reachable.filter((m) => r.attendees!.includes(m.email.toLowerCase()));
+}
+
+/** Queues the item's due reminders, each to each recipient once, in one transaction; how many were queued. */
+export async function sendReminders(store: Store, item: ReminderItem, due: DueReminder[], o: { compose: AlertComposer; mailDomain: string; now: Date }): Promise<number> {
+  if (due.length === 0) return 0;
+  return withSqlTransaction(store.pool, async (sql) => {
+    const members = await collectionMembers(sql, item.collectionId);
+    const messages: OutgoingMessage[] = [];
+    const collection = { id: item.collectionId, name: item.collectionName, timeZone: item.collectionTimeZone };
+    for (const r of due) {
+      for (const m of recipients(members, r)) {
+        if (!(await claimReminder(sql, item, r, m.userId, o.now))) continue;
+        messages.push(o.compose.reminder(collection, m, { occurrence: r.occurrence, uid: item.uid, resourceName: item.resourceName, icalendar: item.icalendar }));
+      }
+    }
+    await enqueueMessages(sql, o.mailDomain, messages, o.now);
+    return messages.length;
+  });
 }
 
 /** The collection's default reminder, minutes before each event (null: off). Only its owner sets it. */

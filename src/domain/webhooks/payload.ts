@@ -1,7 +1,7 @@
 // The JSON a webhook receives for one coalesced batch: the same changes an
 // email alert lists, minus the recipient's own, in machine form.
-import type { ItemChange } from '../domain/alerts/change-summary.ts';
-import type { BatchDetails, CollectionInfo } from './alert-message.ts';
+import type { ItemChange } from '../alerts/change-summary.ts';
+import type { BatchDetails, CollectionInfo } from '../alerts/composer.ts';
 
 export function webhookPayload(c: CollectionInfo, userId: bigint, changes: ItemChange[], d: BatchDetails, now: Date): string {
   return JSON.stringify({

@@ -1,7 +1,7 @@
 // Webhooks: a member's HTTPS endpoint for one collection's changes, the
 // second alert channel. Registration checks the URL (HTTPS, no credentials
 // in it) and every address its host resolves to against the address policy;
-// deliveries check again at connect time (src/alerts/webhook-post.ts).
+// deliveries check again at connect time (src/jobs/webhook-post.ts).
 import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';

@@ -4,7 +4,7 @@
 // for one-click (RFC 8058 3.1 requires an HTTPS URI for it); Auto-Submitted
 // (RFC 3834) so auto-responders stay quiet; References to a stable per-item
 // or per-collection root, so clients thread alerts about one thing.
-import { unsubscribeToken } from '../domain/alerts/unsubscribe.ts';
+import { unsubscribeToken } from '../../domain/alerts/unsubscribe.ts';
 
 export interface AlertMailSettings {
   mailDomain: string;

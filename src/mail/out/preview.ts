@@ -5,16 +5,18 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ItemChange } from '../domain/alerts/change-summary.ts';
-import type { ItemDetails } from '../domain/alerts/item-details.ts';
-import type { Occurrence } from '../domain/alerts/occurrences.ts';
-import type { OutgoingMessage } from '../mail/outbox/enqueue.ts';
-import { createMailer } from '../mail/outbox/mailer.ts';
-import { newMessageId, randomToken } from '../mail/outbox/message-ids.ts';
-import { alertMessage, frozenNotice, type BatchDetails } from './alert-message.ts';
-import { confirmationMessage } from './confirmation-message.ts';
-import { digestMessage } from './digest-message.ts';
-import { reminderMessage } from './reminder-message.ts';
+import type { ItemChange } from '../../domain/alerts/change-summary.ts';
+import type { BatchDetails } from '../../domain/alerts/composer.ts';
+import type { ItemDetails } from '../../domain/alerts/item-details.ts';
+import type { Occurrence } from '../../domain/alerts/occurrences.ts';
+import type { OutgoingMessage } from '../../domain/outbox/enqueue.ts';
+import { newMessageId, randomToken } from '../../domain/outbox/message-ids.ts';
+import { alertMessage } from './compose/alert.ts';
+import { confirmationMessage } from './compose/confirmation.ts';
+import { digestMessage } from './compose/digest.ts';
+import { frozenNotice } from './compose/notices.ts';
+import { reminderMessage } from './compose/reminder.ts';
+import { createMailer } from './outbox/mailer.ts';
 import { loadMailTemplates } from './templates.ts';
 
 const settings = { mailDomain: 'tidings.example', publicUrl: 'https://tidings.example', unsubscribeSecret: 'preview-secret-preview-secret-preview' };
@@ -128,7 +130,7 @@ export async function renderPreviews(outDir: string): Promise<string[]> {
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
-  const out = path.resolve(process.argv[2] ?? fileURLToPath(new URL('../../var/preview/', import.meta.url)));
+  const out = path.resolve(process.argv[2] ?? fileURLToPath(new URL('../../../var/preview/', import.meta.url)));
   renderPreviews(out).then(
     (names) => console.log(`rendered ${names.join(', ')} to ${out} (.txt, .html; complete messages in ${path.join(out, 'eml')})`),
     (err: unknown) => {

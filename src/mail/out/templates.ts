@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Mustache from 'mustache';
 
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../mailtemplates/', import.meta.url));
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../../mailtemplates/', import.meta.url));
 
 export const MESSAGE_TEMPLATES = ['alert', 'digest', 'reminder', 'confirmation', 'alerts-frozen'] as const;
 export type MessageTemplate = (typeof MESSAGE_TEMPLATES)[number];

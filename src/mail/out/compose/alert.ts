@@ -1,32 +1,11 @@
-// The immediate alert to one recipient, and the notice to owner and admins
-// when the circuit breaker freezes a collection.
-import type { ItemChange } from '../domain/alerts/change-summary.ts';
-import type { ItemDetails, ItemSnapshot } from '../domain/alerts/item-details.ts';
-import type { OutgoingMessage } from '../mail/outbox/enqueue.ts';
-import { collectionThreadId, itemThreadId } from '../mail/outbox/message-ids.ts';
+// The immediate alert to one recipient: a batch's changes, without their own.
+import type { ItemChange } from '../../../domain/alerts/change-summary.ts';
+import type { BatchDetails, CollectionInfo, Recipient } from '../../../domain/alerts/composer.ts';
+import type { OutgoingMessage } from '../../../domain/outbox/enqueue.ts';
+import { collectionThreadId, itemThreadId } from '../../../domain/outbox/message-ids.ts';
+import { collectionUrl, listHeaders, settingsUrl, threadHeaders, unsubscribeUrl, type AlertMailSettings } from '../headers.ts';
+import type { MailTemplates } from '../templates.ts';
 import { changeSections, headline } from './change-sections.ts';
-import { formatWhen } from './format.ts';
-import { automatic, collectionUrl, listHeaders, settingsUrl, threadHeaders, unsubscribeUrl, type AlertMailSettings } from './mail-headers.ts';
-import type { MailTemplates } from './templates.ts';
-
-export interface CollectionInfo {
-  id: bigint;
-  name: string;
-  timeZone: string;
-}
-
-export interface Recipient {
-  userId: bigint;
-  email: string;
-  displayName: string;
-  timeZone: string;
-}
-
-export interface BatchDetails {
-  items: Map<string, ItemDetails>;
-  snapshots: Map<string, ItemSnapshot>;
-  actors: Map<bigint, string>;
-}
 
 /** A file name for an .ics attachment, from the item's title. */
 export function icsFileName(title: string): string {
@@ -56,31 +35,5 @@ export function alertMessage(t: MailTemplates, s: AlertMailSettings, c: Collecti
     ...rendered,
     headers: { ...listHeaders(s, { collectionId: c.id, collectionName: c.name, userId: r.userId }), ...threadHeaders(thread) },
     attachments: attached ? [{ filename: icsFileName(attached.summary), contentType: 'text/calendar; charset=utf-8', content: attached.icalendar }] : [],
-  };
-}
-
-export function frozenNotice(
-  t: MailTemplates,
-  s: AlertMailSettings,
-  c: CollectionInfo,
-  r: Recipient,
-  freeze: { reason: string; frozenAt: Date },
-): OutgoingMessage {
-  const view = {
-    collection: { id: String(c.id), name: c.name, url: collectionUrl(s, c.id) },
-    reason: freeze.reason.charAt(0).toUpperCase() + freeze.reason.slice(1),
-    frozenAt: formatWhen(freeze.frozenAt, r.timeZone),
-    unfreezeUrl: `${s.publicUrl}/api/v1/collections/${c.id}/alerts/unfreeze`,
-    links: {},
-    footer: { reason: 'You get this notice as the owner of the collection or an administrator of Tidings.' },
-  };
-  return {
-    kind: 'notice',
-    to: r.email,
-    toName: r.displayName || undefined,
-    userId: r.userId,
-    collectionId: c.id,
-    ...t.render('alerts-frozen', view),
-    headers: { ...automatic('auto-generated'), ...threadHeaders(collectionThreadId(c.id, s.mailDomain)) },
   };
 }

@@ -1,11 +1,11 @@
 // Turns summarised changes into what the alert and digest templates list:
 // sections (added, changed, removed) of items with their title, time, place,
 // what changed (before → after, in the reader's time zone) and by whom.
-import type { ItemChange } from '../domain/alerts/change-summary.ts';
-import type { ItemDetails, ItemSnapshot } from '../domain/alerts/item-details.ts';
-import type { TrackedField } from '../domain/icalendar.ts';
+import type { ItemChange } from '../../../domain/alerts/change-summary.ts';
+import type { ItemDetails, ItemSnapshot } from '../../../domain/alerts/item-details.ts';
+import type { TrackedField } from '../../../domain/icalendar.ts';
 import { ORIGIN_WORDS, formatWhen, listWords, plural } from './format.ts';
-import { itemUrl, type AlertMailSettings } from './mail-headers.ts';
+import { itemUrl, type AlertMailSettings } from '../headers.ts';
 
 export interface ChangeViewContext {
   settings: AlertMailSettings;

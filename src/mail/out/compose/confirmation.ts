@@ -4,10 +4,10 @@
 // robot decides whether one may be sent at all (RFC 3834: only to
 // authenticated senders, never to null senders, auto-submitted or list mail,
 // rate-limited; src/smtp/stages/confirm.ts); this only words it.
-import type { OutgoingMessage } from '../mail/outbox/enqueue.ts';
+import type { OutgoingMessage } from '../../../domain/outbox/enqueue.ts';
 import { formatWhen, plural } from './format.ts';
-import { automatic, collectionUrl, itemUrl, type AlertMailSettings } from './mail-headers.ts';
-import type { MailTemplates } from './templates.ts';
+import { automatic, collectionUrl, itemUrl, type AlertMailSettings } from '../headers.ts';
+import type { MailTemplates } from '../templates.ts';
 
 export type ConfirmedAction = 'create' | 'update' | 'cancel' | 'reply';
 

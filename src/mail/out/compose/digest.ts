@@ -1,27 +1,12 @@
 // The daily digest for one member and one collection: yesterday's changes
 // (without the member's own) and today's agenda, in the member's time zone.
-import type { ItemChange } from '../domain/alerts/change-summary.ts';
-import type { Occurrence } from '../domain/alerts/occurrences.ts';
-import type { OutgoingMessage } from '../mail/outbox/enqueue.ts';
-import { collectionThreadId } from '../mail/outbox/message-ids.ts';
-import type { BatchDetails, CollectionInfo, Recipient } from './alert-message.ts';
+import type { CollectionInfo, DigestInput, Recipient } from '../../../domain/alerts/composer.ts';
+import type { OutgoingMessage } from '../../../domain/outbox/enqueue.ts';
+import { collectionThreadId } from '../../../domain/outbox/message-ids.ts';
+import { collectionUrl, itemUrl, listHeaders, settingsUrl, threadHeaders, unsubscribeUrl, type AlertMailSettings } from '../headers.ts';
+import type { MailTemplates } from '../templates.ts';
 import { changeSections } from './change-sections.ts';
 import { formatLocalDate, formatTime, plural } from './format.ts';
-import { collectionUrl, itemUrl, listHeaders, settingsUrl, threadHeaders, unsubscribeUrl, type AlertMailSettings } from './mail-headers.ts';
-import type { MailTemplates } from './templates.ts';
-
-export interface AgendaEntry {
-  occurrence: Occurrence;
-  resourceName: string;
-}
-
-export interface DigestInput {
-  localDate: string;
-  yesterday: string;
-  changes: ItemChange[];
-  details: BatchDetails;
-  agenda: AgendaEntry[];
-}
 
 export function digestMessage(t: MailTemplates, s: AlertMailSettings, c: CollectionInfo, r: Recipient, d: DigestInput): OutgoingMessage {
   const ctx = { settings: s, collectionId: c.id, collectionTimeZone: c.timeZone, readerTimeZone: r.timeZone, ...d.details };

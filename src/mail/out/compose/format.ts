@@ -1,6 +1,6 @@
 // Dates and words as a reader sees them: in the recipient's time zone, in
 // one unambiguous style ("Tue 1 Dec 2026, 10:00 CET").
-import type { ItemOrigin } from '../domain/items.ts';
+import type { ItemOrigin } from '../../../domain/items.ts';
 
 const cache = new Map<string, Intl.DateTimeFormat>();
 

@@ -1,18 +1,11 @@
 // A reminder of one occurrence to one member, with the event attached.
-import type { Occurrence } from '../domain/alerts/occurrences.ts';
-import type { OutgoingMessage } from '../mail/outbox/enqueue.ts';
-import { itemThreadId } from '../mail/outbox/message-ids.ts';
-import { icsFileName, type CollectionInfo, type Recipient } from './alert-message.ts';
+import type { CollectionInfo, Recipient, ReminderInput } from '../../../domain/alerts/composer.ts';
+import type { OutgoingMessage } from '../../../domain/outbox/enqueue.ts';
+import { itemThreadId } from '../../../domain/outbox/message-ids.ts';
+import { collectionUrl, itemUrl, listHeaders, settingsUrl, threadHeaders, unsubscribeUrl, type AlertMailSettings } from '../headers.ts';
+import type { MailTemplates } from '../templates.ts';
+import { icsFileName } from './alert.ts';
 import { formatTime, formatWhen } from './format.ts';
-import { collectionUrl, itemUrl, listHeaders, settingsUrl, threadHeaders, unsubscribeUrl, type AlertMailSettings } from './mail-headers.ts';
-import type { MailTemplates } from './templates.ts';
-
-export interface ReminderInput {
-  occurrence: Occurrence;
-  uid: string;
-  resourceName: string;
-  icalendar: string;
-}
 
 export function reminderMessage(t: MailTemplates, s: AlertMailSettings, c: CollectionInfo, r: Recipient, x: ReminderInput): OutgoingMessage {
   const o = x.occurrence;

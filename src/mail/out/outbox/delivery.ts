@@ -3,10 +3,10 @@
 // at once. Each outcome is recorded as it happens: sent, retried later
 // (4xx and network trouble, exponential backoff), or dead (5xx, or out of
 // attempts). The pass stops between slices when asked to.
-import type { Pool } from '../../store/mysql.ts';
-import { OUTBOX_QUEUE, claimDue, expireLeases, markDead, markDone, markRetry, purgeFinished, retryDelayMs } from '../../store/leased-queue.ts';
-import { mysqlRunner, placeholders } from '../../store/sql.ts';
-import type { OutboxPayload } from './enqueue.ts';
+import type { Pool } from '../../../store/mysql.ts';
+import { OUTBOX_QUEUE, claimDue, expireLeases, markDead, markDone, markRetry, purgeFinished, retryDelayMs } from '../../../store/leased-queue.ts';
+import { mysqlRunner, placeholders } from '../../../store/sql.ts';
+import type { OutboxPayload } from '../../../domain/outbox/enqueue.ts';
 import { classifySendError } from './failures.ts';
 import type { MailToSend, Mailer } from './mailer.ts';
 

@@ -5,10 +5,10 @@
 // paths sign alike when a key is configured.
 import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
-import type { OutboundMailConfig } from '../../config.ts';
+import type { OutboundMailConfig } from '../../../config.ts';
 import { writeEml } from './eml-files.ts';
-import type { OutboxPayload } from './enqueue.ts';
-import { verpAddress } from './message-ids.ts';
+import type { OutboxPayload } from '../../../domain/outbox/enqueue.ts';
+import { verpAddress } from '../../../domain/outbox/message-ids.ts';
 
 export interface MailToSend {
   id: bigint;

@@ -2,10 +2,10 @@
 // fan-out: the SMTP robot's confirmations, and later support replies. send()
 // commits one outbox row on its own; enqueueWith() joins the caller's Prisma
 // transaction, so a message commits with its cause, or not at all.
-import type { Store } from '../../store/index.ts';
-import type { Prisma } from '../../store/prisma.ts';
-import { mysqlRunner, prismaRunner, type SqlRunner } from '../../store/sql.ts';
-import { enqueueMessages } from './enqueue.ts';
+import type { Store } from '../../../store/index.ts';
+import type { Prisma } from '../../../store/prisma.ts';
+import { mysqlRunner, prismaRunner, type SqlRunner } from '../../../store/sql.ts';
+import { enqueueMessages } from '../../../domain/outbox/enqueue.ts';
 
 export interface SendableMessage {
   /** Defaults to MAIL_FROM; a different From should stay on MAIL_DOMAIN (DKIM alignment). */
