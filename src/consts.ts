@@ -31,3 +31,32 @@ export const MAX_XML_ELEMENTS = 20_000;
 export const MAX_XML_ATTRIBUTES = 64;
 /** One text or attribute value (413 beyond); a VTIMEZONE in calendar-timezone is a few KB. */
 export const MAX_XML_VALUE_BYTES = 64 * 1024;
+
+// Limits on calendar data, checked on every write (src/domain/calendar-limits.ts)
+// before anything is stored: no object within them can hold the event loop
+// when it is written, read, expanded or reminded of.
+/** Components in one calendar object, VCALENDAR, VTIMEZONE parts and VALARMs included (a series with a few hundred exceptions fits). */
+export const MAX_CALENDAR_COMPONENTS = 1_000;
+/** Properties in one calendar object, all components together (a meeting with thousands of attendees fits). */
+export const MAX_CALENDAR_PROPERTIES = 10_000;
+/** Nesting: VCALENDAR > VEVENT/VTODO/VJOURNAL/VTIMEZONE > VALARM/STANDARD/DAYLIGHT (RFC 5545 3.6), nothing deeper. */
+export const MAX_CALENDAR_DEPTH = 3;
+/** One property's value and parameters, in UTF-8 bytes (an HTML description fits; a 1 MB blob does not). */
+export const MAX_PROPERTY_VALUE_BYTES = 256 * 1024;
+/**
+ * Candidate dates ical.js may test while walking one component's recurrence
+ * (all its RRULEs together; src/domain/recurrence.ts). ical.js searches for
+ * the next instance in an unbounded loop, so a rule that never matches spins
+ * forever; this bounds one walk to well under a second, and a rule that yields
+ * nothing after DTSTART within it is refused. A weekday series is walked for
+ * about 55 years, a "second Tuesday" series for about 90.
+ */
+export const MAX_RECURRENCE_STEPS = 20_000;
+/** Largest COUNT in an RRULE (a daily event for 27 years). */
+export const MAX_RECURRENCE_COUNT = 10_000;
+/**
+ * EXDATE values, and separately RDATE values, in one component. ical.js gives
+ * up (with an error) after 500 consecutive excluded instances; staying at or
+ * under that keeps every accepted object walkable.
+ */
+export const MAX_RECURRENCE_DATES = 500;

@@ -44,6 +44,7 @@ export const USAGE = `usage: tidings <command> [--json]
   alerts unfreeze COLLECTION_ID            resume alerts the circuit breaker stopped
   epoch renew                              run right after restoring a backup: older sync tokens/ctags are refused
   repair timezones [--dry-run]             once after upgrading: give stored items the VTIMEZONE of every TZID they name
+  check-items                              once after upgrading: list stored items that break the limits on calendar data
 
 Configuration comes from the environment (DATABASE_URL, HTTP_PORT, ...; see README).`;
 
@@ -120,6 +121,7 @@ const STORE_COMMANDS: Record<string, Command> = {
   alerts: storeCommand(() => import('./outbox.ts'), (m, store, _config, rest, out) => m.alertsCommand(store, rest, out)),
   epoch: storeCommand(() => import('./epoch.ts'), (m, store, _config, rest, out) => m.epochCommand(store, rest, out)),
   repair: storeCommand(() => import('./repair.ts'), (m, store, _config, rest, out) => m.repairCommand(store, rest, out)),
+  'check-items': storeCommand(() => import('./check-items.ts'), (m, store, _config, rest, out) => m.checkItemsCommand(store, rest, out)),
 };
 
 async function dispatch(argv: string[], config: Config, out: Output): Promise<void> {

@@ -2,8 +2,13 @@
 // one component type, a master and its RECURRENCE-ID overrides) with ical.js
 // and extracts what the store indexes: UID, kind, summary and UTC bounds.
 import ICAL from 'ical.js';
-import { MAX_ITEM_BYTES, MAX_RECURRENCE_EXPANSION } from '../consts.ts';
+import { MAX_RECURRENCE_EXPANSION } from '../consts.ts';
+import { checkCalendarContent, checkCalendarText, checkRecurrences } from './calendar-limits.ts';
 import { InvalidInput } from './errors.ts';
+import { RecurrenceWalk } from './recurrence.ts';
+
+// The size check moved to calendar-limits.ts with the other limits; kept here for older importers.
+export { checkItemSize } from './calendar-limits.ts';
 import { resolveTzid, wallClockToUtc } from './timezones.ts';
 
 export type ItemKind = 'VEVENT' | 'VTODO' | 'VJOURNAL';
@@ -33,23 +38,19 @@ export type Time = InstanceType<typeof ICAL.Time>;
 
 const DAY_MS = 86_400_000;
 
+/** A calendar object as a write brings it: every check of calendar-limits.ts, then its index fields. */
 export function parseCalendarObject(text: string, options: ParseOptions): ParsedItem {
-  checkItemSize(Buffer.byteLength(text, 'utf8'));
+  checkCalendarText(text);
   return describeCalendar(parseVcalendar(text), options);
-}
-
-/** Refuses a calendar object of `bytes` (its UTF-8 size) over the limit. */
-export function checkItemSize(bytes: number): void {
-  if (bytes > MAX_ITEM_BYTES) {
-    throw new InvalidInput(`calendar object is larger than ${MAX_ITEM_BYTES} bytes`, 'max-resource-size');
-  }
 }
 
 /**
  * parseCalendarObject's checks and index fields for a VCALENDAR already
  * parsed (the mail path builds one and should not parse its text again).
+ * Only for data being written: stored data is read with storedFields.
  */
 export function describeCalendar(calendar: Component, options: ParseOptions): ParsedItem {
+  checkCalendarContent(calendar);
   if (calendar.getFirstPropertyValue('method') !== null) {
     throw new InvalidInput('a stored calendar object must not carry METHOD (RFC 4791 4.1)', 'valid-calendar-object-resource');
   }
@@ -73,6 +74,7 @@ export function describeCalendar(calendar: Component, options: ParseOptions): Pa
   }
   const masters = components.filter((c) => !c.hasProperty('recurrence-id'));
   if (masters.length > 1) throw new InvalidInput(`more than one ${kind} with UID ${uid} and no RECURRENCE-ID`, 'valid-calendar-object-resource');
+  checkRecurrences(calendar);
 
   const zones = new ZoneResolver(calendar, options.floatingZone);
   let startUtc: Date | null = null;
@@ -117,6 +119,19 @@ export function parseVcalendar(text: string): Component {
   const calendar = new ICAL.Component(jcal as unknown[]);
   if (calendar.name !== 'vcalendar') throw new InvalidInput(`expected VCALENDAR, found ${calendar.name.toUpperCase()}`, 'valid-calendar-data');
   return calendar;
+}
+
+/**
+ * The tracked fields of an item already stored, to tell what a write changes.
+ * Stored data is read as it is, never judged again: an item stored before a
+ * limit existed can still be replaced by a valid one.
+ */
+export function storedFields(text: string): ParsedItem['fields'] {
+  const components = parseVcalendar(text)
+    .getAllSubcomponents()
+    .filter((c) => KINDS.includes(c.name.toUpperCase()));
+  const primary = components.find((c) => !c.hasProperty('recurrence-id')) ?? components[0];
+  return primary ? trackedFields(primary) : Object.fromEntries(TRACKED_FIELDS.map((f) => [f, ''])) as ParsedItem['fields'];
 }
 
 function text255(value: unknown): string {
@@ -232,13 +247,15 @@ function componentBounds(c: Component, kind: ItemKind, zones: ZoneResolver): Bou
   const rules = c.getAllProperties('rrule').map((p) => p.getFirstValue()) as InstanceType<typeof ICAL.Recur>[];
   if (rules.some((r) => !r.isFinite())) return { start, end: null, recurring };
 
-  // Bounded rule: walk to the last instance. A rule too long to walk is
-  // indexed as unbounded, which only widens time-range candidates.
-  const iterator = new ICAL.RecurExpansion({ component: c, dtstart: dtstart.time });
+  // Bounded rule: walk to the last instance. A rule too long to walk (more
+  // instances or steps than the limits) is indexed as unbounded, which only
+  // widens time-range candidates.
+  const walk = new RecurrenceWalk(c, dtstart.time);
   let last: Time | null = null;
   for (let i = 0; i < MAX_RECURRENCE_EXPANSION; i++) {
-    const next = iterator.next();
+    const next = walk.next();
     if (!next) {
+      if (walk.ended !== 'complete') break;
       const lastStart = last ? zones.toUtc(last, dtstart.tzid) : start;
       return { start, end: new Date(Math.max(lastStart.getTime() + lengthMs, start.getTime() + lengthMs)), recurring };
     }

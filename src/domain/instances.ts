@@ -7,6 +7,7 @@
 import ICAL from 'ical.js';
 import { MAX_RECURRENCE_EXPANSION } from '../consts.ts';
 import { dateProp, ZoneResolver, type Component, type ItemKind, type Time } from './icalendar.ts';
+import { RecurrenceWalk } from './recurrence.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -64,7 +65,8 @@ function instanceOf(component: Component, s: Shape, recurrenceId: Date | null): 
  * Every instance of the object's `kind` components starting before
  * `rangeEnd` (callers apply the exact overlap rule). A master without
  * recurrence is one instance; a recurring one is walked from its start,
- * at most MAX_RECURRENCE_EXPANSION occurrences.
+ * at most MAX_RECURRENCE_EXPANSION occurrences and the step budget of
+ * recurrence.ts (data stored before that budget existed ends there).
  */
 export function instancesUntil(calendar: Component, kind: ItemKind, rangeEnd: Date, floatingZone: string): Instance[] {
   const zones = new ZoneResolver(calendar, floatingZone);
@@ -87,9 +89,9 @@ export function instancesUntil(calendar: Component, kind: ItemKind, rangeEnd: Da
     out.push(instanceOf(master, base, null));
     return out;
   }
-  const iterator = new ICAL.RecurExpansion({ component: master, dtstart: dtstart.time });
+  const walk = new RecurrenceWalk(master, dtstart.time);
   for (let i = 0; i < MAX_RECURRENCE_EXPANSION; i++) {
-    const next: Time | undefined = iterator.next();
+    const next: Time | null = walk.next();
     if (!next) break;
     const start = zones.toUtc(next, dtstart.tzid);
     if (start >= rangeEnd) break;

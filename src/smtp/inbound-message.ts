@@ -1,6 +1,9 @@
 // One message after DATA, through the named stages: read (MIME), loop,
-// authenticity, each address's sender policy, spam, then per address the
-// items and the inbound record in one transaction (exactly-once), then the
+// authenticity, each address's sender policy, what the message becomes in
+// each address's collection (content that can become no item is refused
+// here, 554 5.6.0, whatever spamd would say or whether it answers), spam,
+// then per address the items and the inbound record in one transaction
+// (exactly-once), then the
 // optional confirmation. Each address is handled on its own and atomically;
 // the one SMTP reply is the worst temporary failure (so the sender retries
 // and the addresses already done answer "duplicate"), else 250 if any
@@ -12,7 +15,7 @@ import { deliverToCollection, quarantineMessage, recordRefusal, type DeliverySum
 import type { RoutedAddress } from '../domain/routing.ts';
 import { checkSenderPolicy } from '../domain/sender-policy.ts';
 import { readMail, type MailContent } from '../mail/parse/message.ts';
-import { planItems } from '../mail/plan.ts';
+import { planItems, type ItemPlan } from '../mail/plan.ts';
 import { checkAuthenticity } from './authenticity.ts';
 import { confirmDelivery } from './stages/confirm.ts';
 import type { RobotDeps } from './deps.ts';
@@ -78,6 +81,18 @@ export async function handleMessage(deps: RobotDeps, facts: MessageFacts): Promi
   if (allowed.length === 0) throw refusals[0]!;
   trace.policy = { allowed: true };
 
+  const plans = new Map<Target, ItemPlan>();
+  for (const target of [...allowed]) {
+    try {
+      plans.set(target, planItems(content, target.address, envelopeOf(target).dedupeKey));
+    } catch (err) {
+      allowed.splice(allowed.indexOf(target), 1);
+      const failure = toSmtpError(err, (e) => deps.log.error({ err: e, rcptTo: target.rcptTo }, 'planning failed'));
+      refusals.push(await refuse(deps, [target], envelopeOf, failure, trace, failure.temporary ? 'deferred' : 'rejected'));
+    }
+  }
+  if (allowed.length === 0) throw refusals.find((r) => r.temporary) ?? refusals[0]!;
+
   const spam = await checkSpam(deps.spamd, facts.raw, deps.config.smtp);
   trace.spam = spam;
   const spamScore = 'score' in spam ? spam.score : null;
@@ -95,7 +110,7 @@ export async function handleMessage(deps: RobotDeps, facts: MessageFacts): Promi
   for (const target of allowed) {
     const envelope = envelopeOf(target);
     try {
-      const plan = planItems(content, target.address, envelope.dedupeKey);
+      const plan = plans.get(target)!;
       const summary = await deliverToCollection(deps.store, {
         address: target.address,
         envelope,

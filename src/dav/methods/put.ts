@@ -6,6 +6,7 @@
 // lacked its VTIMEZONE does the domain add it (domain/vtimezones.ts), and then
 // the answer has no ETag, which tells the client to read the resource back
 // (RFC 4791 5.3.4). Preconditions come back as DAV:error bodies (errors.ts).
+import { decodeCalendarBytes } from '../../domain/calendar-limits.ts';
 import { Conflict } from '../../domain/errors.ts';
 import { getItemByUid, putItem } from '../../domain/items.ts';
 import type { DavContext } from '../context.ts';
@@ -41,7 +42,8 @@ export async function put(ctx: DavContext): Promise<void> {
     const result = await putItem(ctx.store, {
       actorUserId: ctx.user.id,
       collectionId: r.collection.id,
-      icalendar: ctx.body.toString('utf8'),
+      // Invalid UTF-8 is refused, not stored as replacement characters.
+      icalendar: decodeCalendarBytes(ctx.body),
       origin: 'caldav',
       resourceName: r.resourceName,
       ifMatch: ifMatchValue(ctx.header('if-match'), current),

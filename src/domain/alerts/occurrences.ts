@@ -6,6 +6,7 @@ import ICAL from 'ical.js';
 import { createHash } from 'node:crypto';
 import { MAX_RECURRENCE_EXPANSION } from '../../consts.ts';
 import { ZoneResolver, type Component, type Time } from '../icalendar.ts';
+import { RecurrenceWalk } from '../recurrence.ts';
 
 export interface EmailAlarm {
   /** Stable per alarm definition: reminders are remembered per occurrence and alarm. */
@@ -104,11 +105,12 @@ export function occurrencesBetween(text: string, floatingZone: string, from: Dat
   const dtstart = master ? zonedProp(master, 'dtstart') : null;
   if (master && dtstart) {
     if (master.hasProperty('rrule') || master.hasProperty('rdate')) {
-      const iterator = new ICAL.RecurExpansion({ component: master, dtstart: dtstart.time });
+      // Bounded in steps as well as instances: a rule stored before the limits cannot stall the reminders job.
+      const walk = new RecurrenceWalk(master, dtstart.time);
       // Overrides may move an occurrence up to a day either way into the range.
       const stopAt = to.getTime() + 86_400_000;
       for (let i = 0; i < MAX_RECURRENCE_EXPANSION; i++) {
-        const next = iterator.next();
+        const next = walk.next();
         if (!next) break;
         const rid = toUtc(next, dtstart.tzid);
         if (rid.getTime() >= stopAt) break;

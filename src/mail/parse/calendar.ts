@@ -5,6 +5,7 @@
 // and a duplicated one becomes one. A calendar without METHOD is PUBLISH.
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
+import { checkCalendarContent, checkCalendarText } from '../../domain/calendar-limits.ts';
 import { cloneComponent } from '../../domain/ical-components.ts';
 import { ITIP_METHODS, type IncomingObject, type ItipMethod } from '../../domain/itip.ts';
 import type { CalendarPart } from './message.ts';
@@ -33,8 +34,14 @@ export function readCalendarParts(parts: CalendarPart[]): CalendarReading {
   for (const part of parts) {
     let calendars: Component[];
     try {
+      if (part.unreadable !== undefined) throw new Error(part.unreadable);
+      // A part is held to the limits of one calendar object before anything
+      // reads it: nothing below may meet a value it cannot decode or a
+      // structure too deep to copy (calendar-limits.ts).
+      checkCalendarText(part.text);
       const jcal = ICAL.parse(part.text) as unknown[];
       calendars = (Array.isArray(jcal[0]) ? (jcal as unknown[][]) : [jcal]).map((j) => new ICAL.Component(j));
+      for (const calendar of calendars) checkCalendarContent(calendar);
     } catch (err) {
       reading.errors.push(`${part.source}: ${err instanceof Error ? err.message : String(err)}`);
       continue;

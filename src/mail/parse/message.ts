@@ -4,6 +4,7 @@
 // message/rfc822 (searched the same way, a few levels deep), and the HTML
 // parts' schema.org JSON-LD. Plain text is kept for plain-mail items.
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+import { decodeCalendarBytes } from '../../domain/calendar-limits.ts';
 import { htmlToText } from './html.ts';
 import { extractJsonLd } from './json-ld.ts';
 import { decodeTnef } from './tnef.ts';
@@ -12,6 +13,8 @@ export interface CalendarPart {
   /** Where it was found, for the trace: "text/calendar", "invite.ics", "forwarded: invite.ics". */
   source: string;
   text: string;
+  /** Why the part's bytes are not text (invalid in their charset); `text` is then empty. */
+  unreadable?: string;
 }
 
 export interface MailContent {
@@ -79,7 +82,7 @@ async function walk(mail: ParsedMail, content: MailContent, depth: number, prefi
     const name = (attachment.filename ?? '').toLowerCase();
     const label = prefix + (attachment.filename ?? type);
     if (CALENDAR_TYPES.has(type) || /\.(ics|vcs|ical|icalendar)$/.test(name)) {
-      content.calendarParts.push({ source: label, text: attachment.content.toString('utf8') });
+      content.calendarParts.push(calendarPart(label, attachment.content, charsetOf(attachment)));
     } else if (TNEF_TYPES.has(type) || name === 'winmail.dat') {
       await readTnef(attachment, content, label);
     } else if (type === 'message/rfc822' && depth < MAX_DEPTH) {
@@ -98,8 +101,22 @@ async function readTnef(attachment: Attachment, content: MailContent, label: str
     return;
   }
   for (const file of tnef.attachments) {
-    if (/\.(ics|vcs)$/i.test(file.name)) content.calendarParts.push({ source: `${label}: ${file.name}`, text: file.content.toString('utf8') });
+    if (/\.(ics|vcs)$/i.test(file.name)) content.calendarParts.push(calendarPart(`${label}: ${file.name}`, file.content));
   }
   if (content.text.trim() === '' && tnef.body) content.text = tnef.body;
   content.notes.push(`${label}: TNEF with ${tnef.attachments.length} attachment(s)`);
+}
+
+/** The part's text in its declared charset (UTF-8 by default); bytes invalid in it are kept out, with the reason. */
+function calendarPart(source: string, bytes: Buffer, charset?: string): CalendarPart {
+  try {
+    return { source, text: decodeCalendarBytes(bytes, charset) };
+  } catch (err) {
+    return { source, text: '', unreadable: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function charsetOf(attachment: Attachment): string | undefined {
+  const header = attachment.headers.get('content-type') as { params?: Record<string, string> } | undefined;
+  return header?.params?.charset;
 }
