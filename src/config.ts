@@ -117,7 +117,10 @@ export const DEFAULTS = {
   SMTP_PROXY_PROTOCOL: 'off',
   SMTP_REVERSE_DNS: 'off',
   SMTP_MAX_CONNECTIONS: '200',
-  SMTP_MAX_RECIPIENTS: '20',
+  // RFC 5321 4.5.3.1.8: a server MUST accept at least 100 recipients per
+  // message. An operator may set fewer (senders then split the message after
+  // 452 4.5.3), but the default keeps to the RFC.
+  SMTP_MAX_RECIPIENTS: '100',
   SMTP_MAX_COMMANDS: '1000',
   SMTP_CONNECTIONS_PER_MINUTE: '120',
   SMTP_MESSAGES_PER_HOUR: '2000',

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
     assert.equal(c.outboundSmtpUrl, null);
     assert.equal(c.maxMessageBytes, 26214400);
     assert.equal(c.alertCoalesceSeconds, 120);
+    assert.equal(c.smtp.maxRecipients, 100, 'RFC 5321 4.5.3.1.8: at least 100 recipients');
   });
 
   it('reads every variable', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setAddressEnabled, findAddress } from '../../src/domain/addresses.ts';
+import { createCollectionAddress, setAddressEnabled, findAddress } from '../../src/domain/addresses.ts';
 import { setUserDisabled } from '../../src/domain/accounts.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { dkimKey, fixedResolver, testDns } from '../helpers/dns.ts';
@@ -12,6 +12,8 @@ import { TEST_AUDIT } from '../helpers/world.ts';
 const { store } = await freshDatabase('smtpreplies');
 const resolver = fixedResolver(testDns(dkimKey()));
 const robot = await startTestRobot(store, resolver, { SMTP_MAX_RECIPIENTS: '3', MAX_MESSAGE_BYTES: '200000' });
+/** The robot as configured out of the box (SMTP_MAX_RECIPIENTS unset). */
+const defaults = await startTestRobot(store, resolver);
 
 const plain = (from: string, to: string, subject = 'Buy milk') => compose({ from, to, subject, text: 'Two litres.', messageId: messageId() });
 
@@ -67,7 +69,20 @@ describe('RCPT TO replies', () => {
     assert.deepEqual((await inboundOf(store, box.addressId)).map((m) => [m.outcome, m.reply]), [['rejected', '552 5.2.2 the owner of this address is over quota']]);
   });
 
-  it('452 4.5.3 past the recipient limit, and delivers to the recipients accepted before it', async () => {
+  it('accepts 100 recipients by default (RFC 5321 4.5.3.1.8 requires at least 100) and answers the 101st 452 4.5.3', async () => {
+    const box = await makeMailbox(store, { policy: 'anyone' });
+    const more = [];
+    for (let i = 0; i < 100; i++) {
+      more.push((await createCollectionAddress(store, { actorUserId: box.owner.id, collectionId: box.collectionId, domain: 'tidings.test', policy: 'anyone' }, TEST_AUDIT)).address);
+    }
+    const to = [box.address, ...more];
+    const replies = await converse(defaults.port, ['EHLO client.test', 'MAIL FROM:<someone@partner.test>', ...to.map((a) => `RCPT TO:<${a}>`), 'QUIT']);
+    const rcpt = replies.slice(3, 3 + to.length);
+    assert.deepEqual(rcpt.slice(0, 100), Array(100).fill('250 2.1.5 Accepted'));
+    assert.match(rcpt[100]!, /^452 4\.5\.3 /);
+  });
+
+  it('452 4.5.3 past a lower configured recipient limit, and delivers to the recipients accepted before it', async () => {
     const boxes = await Promise.all([1, 2, 3, 4].map(() => makeMailbox(store, { policy: 'anyone' })));
     const to = boxes.map((b) => b.address);
     const r = await sendOnce(robot.port, 'someone@partner.test', to, await plain('someone@partner.test', to[0]!));
