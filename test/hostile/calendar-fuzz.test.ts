@@ -318,4 +318,15 @@ describe('after all of it', () => {
     await queryCollection();
     assert.equal(await healthz(), 200);
   });
+
+  it('answers a time-range query over an item stored before the limits, whose rule never matches', async () => {
+    // Stored as an older version would have: a valid endless series, then its text replaced in the table.
+    const uid = nextUid();
+    const put = await putAlongsideHealthz('legacy.ics', eventWith([START, 'RRULE:FREQ=DAILY', 'SUMMARY:legacy'], uid));
+    assert.equal(put.status, 201, put.text);
+    const legacy = eventWith([START, 'RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30', 'SUMMARY:legacy'], uid);
+    assert.equal((await store.db.item.updateMany({ where: { collectionId: collection.id, resourceName: 'legacy.ics' }, data: { icalendar: legacy } })).count, 1);
+    const [, health] = await noHang('calendar-query', Promise.all([queryCollection(), healthz()]));
+    assert.equal(health, 200);
+  });
 });
