@@ -28,7 +28,7 @@ export async function startService(config: Config, log: Logger, overrides: Servi
   const migration = await migrate(config.databaseUrl);
   log.info({ database: migration.database, created: migration.created, applied: migration.applied, epoch: migration.epoch }, 'database migrated');
   if (!config.spamdUrl) log.warn('SPAMD_URL is not set: inbound mail will not be checked for spam');
-  if (!config.outboundSmtpUrl) log.warn('OUTBOUND_SMTP_URL is not set: outgoing mail is written as .eml files under var/outbox/');
+  if (!config.outboundSmtpUrl) log.warn({ outboxDir: config.mail.outboxDir }, `OUTBOUND_SMTP_URL is not set: outgoing mail is written as .eml files under ${config.mail.outboxDir}`);
 
   const store = openStore(config.databaseUrl);
   const watchdog = new EventLoopWatchdog({ limitMs: config.eventLoopDelayLimitMs, log: log.child({ part: 'watchdog' }) }).start();

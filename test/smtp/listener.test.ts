@@ -119,7 +119,10 @@ describe('the service', () => {
 
     const outbox = mkdtempSync(path.join(os.tmpdir(), 'tidings-svc-'));
     const config = loadConfig({ ...env, HTTP_PORT: '0', SMTP_PORT: '0', OUTBOX_DIR: outbox });
-    const service = await startService(config, pino({ level: 'silent' }), { resolver });
+    const logged: string[] = [];
+    const service = await startService(config, pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) }), { resolver });
+    // OUTBOUND_SMTP_URL unset: the warning names the folder OUTBOX_DIR chose, not the default.
+    assert.ok(logged.some((l) => l.includes('OUTBOUND_SMTP_URL is not set') && l.includes(outbox)), logged.join(''));
     try {
       const raw = await compose({ from: 'maria@partner.test', to: address, subject: 'Dinner with Ana tomorrow 19:30', messageId: messageId('partner.test') });
       assert.equal((await sendOnce(service.smtpPort, 'maria@partner.test', address, raw)).response, '250 2.6.0 accepted, 1 item stored');
