@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { alertMessage } from '../../src/mail/out/compose/alert.ts';
+import { reminderMessage } from '../../src/mail/out/compose/reminder.ts';
 import { loadMailTemplates } from '../../src/mail/out/templates.ts';
 import type { ItemChange } from '../../src/domain/alerts/change-summary.ts';
 import type { ItemDetails } from '../../src/domain/alerts/item-details.ts';
@@ -64,4 +65,32 @@ describe('who changed an item, in an alert', () => {
       assert.doesNotMatch(lines.text, /\bby\b.*\bby\b/);
     });
   }
+});
+
+describe('why the recipient gets the mail', () => {
+  // Owners get alerts and reminders by default too: the footer must not call them members.
+  const change: ItemChange = { uid: 'x', resourceName: 'x.ics', change: 'added', fields: [], by: [{ userId: ANN, origin: 'caldav' }], lastAt: new Date('2026-12-01T10:00:00Z') };
+  const details = { items: new Map([['x', item('x')]]), snapshots: new Map(), actors };
+  const occurrence = { recurrenceId: new Date('2026-12-02T09:00:00Z'), start: new Date('2026-12-02T09:00:00Z'), end: new Date('2026-12-02T10:00:00Z'), allDay: false, summary: 'Dentist', location: '', description: '', status: '', alarms: [] };
+  const footers = (role: 'owner' | 'editor' | 'viewer') => {
+    const r = { ...reader, role };
+    const alert = alertMessage(templates, settings, collection, r, [change], details);
+    const reminder = reminderMessage(templates, settings, collection, r, { occurrence, uid: 'x', resourceName: 'x.ics', icalendar: '' });
+    return [alert.text, alert.html ?? '', reminder.text, reminder.html ?? ''].join('\n');
+  };
+
+  it('names the owner as the owner', () => {
+    const text = footers('owner');
+    assert.match(text, /You get these alerts as the owner of “Family”; your own changes are never included\./);
+    assert.match(text, /You get reminders of events in “Family” as its owner\./);
+    assert.doesNotMatch(text, /member/);
+  });
+
+  it('names a sharee as a member', () => {
+    for (const role of ['editor', 'viewer'] as const) {
+      const text = footers(role);
+      assert.match(text, /You get these alerts as a member of “Family”; your own changes are never included\./, role);
+      assert.match(text, /You get reminders of events in “Family” as one of its members\./, role);
+    }
+  });
 });

@@ -20,7 +20,8 @@ export function alertMessage(t: MailTemplates, s: AlertMailSettings, c: Collecti
     collection: { id: String(c.id), name: c.name, url: collectionUrl(s, c.id) },
     sections: changeSections(changes, ctx, t.style),
     links: { settings: settingsUrl(s), unsubscribe: unsubscribeUrl(s, r.userId, c.id) },
-    footer: { reason: `You get these alerts as a member of “${c.name}”; your own changes are never included.` },
+    // Owners get alerts by default too (domain/alerts/subscriptions.ts).
+    footer: { reason: `You get these alerts as ${r.role === 'owner' ? 'the owner' : 'a member'} of “${c.name}”; your own changes are never included.` },
   };
   const rendered = t.render('alert', view);
   const single = changes.length === 1 ? changes[0]! : null;

@@ -22,7 +22,7 @@ export function reminderMessage(t: MailTemplates, s: AlertMailSettings, c: Colle
     url: itemUrl(s, c.id, x.resourceName),
     collection: { id: String(c.id), name: c.name, url: collectionUrl(s, c.id) },
     links: { settings: settingsUrl(s), unsubscribe: unsubscribeUrl(s, r.userId, c.id) },
-    footer: { reason: `You get reminders of events in “${c.name}” as one of its members.` },
+    footer: { reason: `You get reminders of events in “${c.name}” as ${r.role === 'owner' ? 'its owner' : 'one of its members'}.` },
   };
   return {
     kind: 'reminder',
