@@ -29,8 +29,9 @@ import type { Store } from '../store/index.ts';
 import { placeholders } from '../store/sql.ts';
 import { runWriteBatch, type Statement } from '../store/write-batch.ts';
 import { canWrite, type Role } from './access.ts';
+import { checkCalendarText, checkItemSize } from './calendar-limits.ts';
 import { Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, QuotaExceeded } from './errors.ts';
-import { changedFields, checkItemSize, describeCalendar, parseCalendarObject, parseVcalendar, type Component, type ParsedItem } from './icalendar.ts';
+import { changedFields, describeCalendar, parseVcalendar, storedFields, type Component, type ParsedItem } from './icalendar.ts';
 import { addMissingVtimezones } from './vtimezones.ts';
 
 export type ItemOrigin = 'caldav' | 'email' | 'web' | 'api';
@@ -115,7 +116,7 @@ function checkFor(calendar: Component, collection: Pick<TargetCollection, 'timeZ
  * kept byte for byte whenever nothing had to be added.
  */
 export function contentFromText(text: string, collection: Pick<TargetCollection, 'timeZone' | 'components'>): ItemContent {
-  checkItemSize(Buffer.byteLength(text, 'utf8'));
+  checkCalendarText(text);
   const calendar = parseVcalendar(text);
   const parsed = checkFor(calendar, collection);
   const rewritten = addMissingVtimezones(calendar).length > 0;
@@ -211,7 +212,7 @@ export function planPut(collection: TargetCollection, content: ItemContent, name
     if (!existing && reads.defaultNameTaken) resourceName = clashFreeName(uid);
   }
   checkPreconditions(existing, p);
-  const changed = existing ? changedFields(parseCalendarObject(existing.icalendar, { floatingZone: collection.timeZone }).fields, content.parsed.fields) : ['created'];
+  const changed = existing ? changedFields(storedFields(existing.icalendar), content.parsed.fields) : ['created'];
   return { op: 'put', collection, content, existing, resourceName, changed };
 }
 
