@@ -1,9 +1,9 @@
 // `tidings address add|list|disable|enable|rotate`
-import type { Store } from '../store/index.ts';
 import type { Config } from '../config.ts';
-import { createCollectionAddress, listAddresses, rotateAddress, setAddressEnabled, type ItemMode, type SenderPolicy } from '../domain/addresses.ts';
-import { NotFound } from '../domain/errors.ts';
 import { ITEM_MODES, SENDER_POLICIES } from '../consts.ts';
+import { OPERATOR } from '../domain/access.ts';
+import { createCollectionAddress, listAddresses, rotateAddress, setAddressEnabled, type ItemMode, type SenderPolicy } from '../domain/addresses.ts';
+import type { Store } from '../store/index.ts';
 import { parse, requireId, UsageError } from './args.ts';
 import { CLI_AUDIT } from './context.ts';
 import type { Output } from './output.ts';
@@ -24,12 +24,10 @@ export async function addressCommand(store: Store, config: Config, args: string[
       if (values.mode !== undefined && !(ITEM_MODES as readonly string[]).includes(values.mode)) {
         throw new UsageError(`--mode must be one of ${ITEM_MODES.join('|')}`);
       }
-      const collection = await store.db.collection.findUnique({ where: { id: collectionId }, select: { ownerId: true } });
-      if (!collection) throw new NotFound(`no collection ${collectionId}`);
       const address = await createCollectionAddress(
         store,
         {
-          actorUserId: collection.ownerId,
+          actorUserId: OPERATOR,
           collectionId,
           domain: config.mailDomain,
           policy: values.policy as SenderPolicy | undefined,

@@ -1,8 +1,8 @@
 // `tidings collection add|share|list`
-import type { Store } from '../store/index.ts';
+import { OPERATOR } from '../domain/access.ts';
 import { requireUserByEmail } from '../domain/accounts.ts';
 import { createCollection, listCollections, shareCollection } from '../domain/collections.ts';
-import { NotFound } from '../domain/errors.ts';
+import type { Store } from '../store/index.ts';
 import { parse, requireId, UsageError } from './args.ts';
 import { CLI_AUDIT } from './context.ts';
 import type { Output } from './output.ts';
@@ -36,9 +36,7 @@ export async function collectionCommand(store: Store, args: string[], out: Outpu
       const { values, positionals } = parse(rest, { role: { type: 'string' } }, 2);
       const id = requireId(positionals[0], 'collection ID');
       if (values.role !== 'editor' && values.role !== 'viewer') throw new UsageError('collection share needs --role editor|viewer');
-      const collection = await store.db.collection.findUnique({ where: { id }, select: { ownerId: true } });
-      if (!collection) throw new NotFound(`no collection ${id}`);
-      const share = await shareCollection(store, collection.ownerId, id, positionals[1]!, values.role, CLI_AUDIT);
+      const share = await shareCollection(store, OPERATOR, id, positionals[1]!, values.role, CLI_AUDIT);
       out.result(`shared collection ${id} with ${positionals[1]!.toLowerCase()} as ${share.role}`, { collectionId: id, ...share });
       return;
     }

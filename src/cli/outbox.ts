@@ -1,28 +1,22 @@
 // `tidings outbox list [--state dead|queued|sending|sent]`, `tidings outbox
 // retry ID` and `tidings alerts unfreeze COLLECTION_ID`: the dead letters
 // made visible and handled by an operator.
+import { OPERATOR } from '../domain/access.ts';
 import { unfreezeAlerts } from '../domain/alerts/circuit-breaker.ts';
-import { OUTBOX_QUEUE, requeue } from '../store/leased-queue.ts';
+import { OUTBOX_STATES, listOutbox, retryOutboxMessage } from '../domain/outbox/dead-letters.ts';
 import type { Store } from '../store/index.ts';
 import { parse, requireId, UsageError } from './args.ts';
 import { CLI_AUDIT } from './context.ts';
 import type { Output } from './output.ts';
-
-const STATES = ['queued', 'sending', 'sent', 'dead'] as const;
 
 export async function outboxCommand(store: Store, args: string[], out: Output): Promise<void> {
   const [sub, ...rest] = args;
   switch (sub) {
     case 'list': {
       const { values } = parse(rest, { state: { type: 'string' } }, 0);
-      const state = (values.state ?? 'dead') as (typeof STATES)[number];
-      if (!STATES.includes(state)) throw new UsageError(`--state must be one of ${STATES.join(', ')}`);
-      const messages = await store.db.outboxMessage.findMany({
-        where: { state },
-        orderBy: { id: 'desc' },
-        take: 200,
-        select: { id: true, kind: true, recipient: true, messageId: true, attempts: true, lastError: true, createdAt: true, nextAttemptAt: true },
-      });
+      const state = values.state ?? 'dead';
+      if (!(OUTBOX_STATES as readonly string[]).includes(state)) throw new UsageError(`--state must be one of ${OUTBOX_STATES.join(', ')}`);
+      const messages = await listOutbox(store, OPERATOR, state);
       const lines = messages.map((m) => `${m.id}  ${m.kind}  ${m.recipient}  attempts ${m.attempts}  ${m.createdAt.toISOString()}  ${m.lastError}`);
       out.result(lines.length ? lines.join('\n') : `no ${state} messages`, { messages });
       return;
@@ -30,7 +24,7 @@ export async function outboxCommand(store: Store, args: string[], out: Output): 
     case 'retry': {
       const { positionals } = parse(rest, {}, 1);
       const id = requireId(positionals[0], 'message id');
-      if (!(await requeue(store.pool, OUTBOX_QUEUE, id, new Date()))) throw new UsageError(`no dead message ${id}`);
+      if (!(await retryOutboxMessage(store, OPERATOR, id))) throw new UsageError(`no dead message ${id}`);
       out.result(`message ${id} queued again`, { id, state: 'queued' });
       return;
     }
@@ -44,6 +38,6 @@ export async function alertsCommand(store: Store, args: string[], out: Output): 
   if (sub !== 'unfreeze') throw new UsageError(`unknown alerts command "${sub ?? ''}"`);
   const { positionals } = parse(rest, {}, 1);
   const id = requireId(positionals[0], 'collection id');
-  await unfreezeAlerts(store, null, id, CLI_AUDIT);
+  await unfreezeAlerts(store, OPERATOR, id, CLI_AUDIT);
   out.result(`alerts for collection ${id} resume with the next change`, { collectionId: id, frozen: false });
 }

@@ -1,20 +1,14 @@
 // `tidings quarantine list EMAIL | release ID | delete ID` and
 // `tidings inbound list EMAIL [--limit N]`: the operator's view of what the
 // SMTP robot held or refused. Release and delete act for the message's owner.
+import { OPERATOR } from '../domain/access.ts';
 import { requireUserByEmail } from '../domain/accounts.ts';
-import { NotFound } from '../domain/errors.ts';
 import { deleteQuarantined, listInbound, listQuarantine } from '../domain/quarantine.ts';
 import { releaseQuarantined } from '../mail/release.ts';
 import type { Store } from '../store/index.ts';
 import { parse, requireId, UsageError } from './args.ts';
 import { CLI_AUDIT } from './context.ts';
 import type { Output } from './output.ts';
-
-async function ownerOf(store: Store, id: bigint): Promise<bigint> {
-  const row = await store.db.quarantinedMessage.findUnique({ where: { inboundMessageId: id }, select: { userId: true } });
-  if (!row) throw new NotFound(`no quarantined message ${id}`);
-  return row.userId;
-}
 
 export async function quarantineCommand(store: Store, args: string[], out: Output): Promise<void> {
   const [sub, ...rest] = args;
@@ -30,14 +24,14 @@ export async function quarantineCommand(store: Store, args: string[], out: Outpu
     case 'release': {
       const { positionals } = parse(rest, {}, 1);
       const id = requireId(positionals[0], 'ID');
-      const summary = await releaseQuarantined(store, await ownerOf(store, id), id);
+      const summary = await releaseQuarantined(store, OPERATOR, id);
       out.result(`released ${id}: ${summary.items.map((i) => `${i.action} ${i.summary || i.uid}`).join(', ') || 'nothing changed'}`, { released: id, items: summary.items });
       return;
     }
     case 'delete': {
       const { positionals } = parse(rest, {}, 1);
       const id = requireId(positionals[0], 'ID');
-      await deleteQuarantined(store, await ownerOf(store, id), id, CLI_AUDIT);
+      await deleteQuarantined(store, OPERATOR, id, CLI_AUDIT);
       out.result(`deleted ${id}`, { deleted: id });
       return;
     }

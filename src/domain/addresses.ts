@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { ADDRESS_RANDOM_BITS, ITEM_MODES, SENDER_POLICIES } from '../consts.ts';
 import type { Store } from '../store/index.ts';
-import { requireOwner } from './access.ts';
+import { requireOwnerOrOperator, type Actor } from './access.ts';
 import { recordAudit, type AuditContext } from './audit.ts';
 import { InvalidInput, NotFound } from './errors.ts';
 import { isUniqueViolation } from './prisma-errors.ts';
@@ -79,7 +79,8 @@ export function addressKey(address: string): { localPart: string; domain: string
 }
 
 export interface NewCollectionAddress {
-  actorUserId: bigint;
+  /** The collection's owner, or the operator: the address belongs to the owner either way. */
+  actorUserId: Actor;
   collectionId: bigint;
   domain: string;
   policy?: SenderPolicy;
@@ -96,7 +97,7 @@ export async function createCollectionAddress(store: Store, input: NewCollection
   const allowlist = normalizeAllowlist(input.allowlist ?? []);
   if (policy === 'allowlist' && allowlist === '') throw new InvalidInput('the allowlist policy needs at least one allowed sender');
   return store.db.$transaction(async (tx) => {
-    await requireOwner(tx, input.actorUserId, input.collectionId);
+    const ownerId = await requireOwnerOrOperator(tx, input.actorUserId, input.collectionId);
     for (let attempt = 0; ; attempt++) {
       try {
         const row = await tx.submissionAddress.create({
@@ -105,7 +106,7 @@ export async function createCollectionAddress(store: Store, input: NewCollection
             domain: input.domain.toLowerCase(),
             kind: 'collection',
             collectionId: input.collectionId,
-            userId: input.actorUserId,
+            userId: ownerId,
             policy,
             itemMode,
             allowlist,

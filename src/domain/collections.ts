@@ -2,7 +2,7 @@
 // so one membership lookup answers every access question.
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/index.ts';
-import { requireOwner, requireRead, type Role } from './access.ts';
+import { requireOwner, requireOwnerOrOperator, requireRead, type Actor, type Role } from './access.ts';
 import { recordAudit, type AuditContext } from './audit.ts';
 import { Conflict, InvalidInput, NotFound } from './errors.ts';
 import { normalizeEmail } from './accounts.ts';
@@ -147,10 +147,10 @@ export async function updateCollection(
   });
 }
 
-/** Gives `email` the role on the collection (or changes it). Only the owner may share. */
+/** Gives `email` the role on the collection (or changes it). Only the owner (or the operator) may share. */
 export async function shareCollection(
   store: Store,
-  ownerUserId: bigint,
+  actor: Actor,
   collectionId: bigint,
   email: string,
   role: 'editor' | 'viewer',
@@ -159,10 +159,10 @@ export async function shareCollection(
   if (role !== 'editor' && role !== 'viewer') throw new InvalidInput(`role must be editor or viewer, got "${String(role)}"`);
   const normalized = normalizeEmail(email);
   return store.db.$transaction(async (tx) => {
-    await requireOwner(tx, ownerUserId, collectionId);
+    const ownerId = await requireOwnerOrOperator(tx, actor, collectionId);
     const sharee = await tx.user.findUnique({ where: { email: normalized }, select: { id: true } });
     if (!sharee) throw new NotFound(`no user with email ${normalized}`);
-    if (sharee.id === ownerUserId) throw new InvalidInput('the owner already has every right on the collection');
+    if (sharee.id === ownerId) throw new InvalidInput('the owner already has every right on the collection');
     // A new member hears only of changes from now on (alerts, digests, webhooks);
     // a change of role keeps the membership, and where it started.
     const { changePosition } = await tx.collection.findUniqueOrThrow({ where: { id: collectionId }, select: { changePosition: true } });

@@ -1,8 +1,10 @@
 // The owner's view of inbound mail: the record of every message sent to
 // their addresses (so no rejection is a mystery) and the quarantine of
 // messages that scored as possible spam, which the owner may release (it is
-// then delivered as if it had passed) or delete. A user sees only their own.
+// then delivered as if it had passed) or delete. A user sees only their own;
+// the operator acts on any (for its owner).
 import type { Store } from '../store/index.ts';
+import { OPERATOR, type Actor } from './access.ts';
 import { recordAudit, type AuditContext } from './audit.ts';
 import { NotFound } from './errors.ts';
 import type { InboundEnvelope } from './inbound-write.ts';
@@ -69,19 +71,22 @@ export async function listQuarantine(store: Store, userId: bigint): Promise<Quar
   }));
 }
 
-/** The held message as received, with what a release needs; NotFound unless it is the user's. */
-export async function getQuarantined(store: Store, userId: bigint, id: bigint) {
+/** Which held message the actor may reach: their own, or any for the operator. */
+const heldBy = (actor: Actor, id: bigint) => (actor === OPERATOR ? { inboundMessageId: id } : { inboundMessageId: id, userId: actor });
+
+/** The held message as received, with what a release needs; NotFound unless it is the actor's. */
+export async function getQuarantined(store: Store, actor: Actor, id: bigint) {
   const row = await store.db.quarantinedMessage.findFirst({
-    where: { inboundMessageId: id, userId },
+    where: heldBy(actor, id),
     select: { raw: true, spamScore: true, inboundMessage: true },
   });
   if (!row) throw new NotFound(`no quarantined message ${id}`);
   return { raw: Buffer.from(row.raw), spamScore: row.spamScore, record: row.inboundMessage, trace: safeJson(row.inboundMessage.trace) as Record<string, unknown> };
 }
 
-export async function deleteQuarantined(store: Store, userId: bigint, id: bigint, ctx: AuditContext): Promise<void> {
+export async function deleteQuarantined(store: Store, actor: Actor, id: bigint, ctx: AuditContext): Promise<void> {
   await store.db.$transaction(async (tx) => {
-    const { count } = await tx.quarantinedMessage.deleteMany({ where: { inboundMessageId: id, userId } });
+    const { count } = await tx.quarantinedMessage.deleteMany({ where: heldBy(actor, id) });
     if (count === 0) throw new NotFound(`no quarantined message ${id}`);
     await tx.inboundMessage.update({ where: { id }, data: { reply: 'deleted from quarantine by its owner' } });
     await recordAudit(tx, ctx, { action: 'quarantine.delete', targetType: 'inbound-message', targetId: id });

@@ -10,11 +10,14 @@ import { LoginVerifier } from '../domain/auth/login.ts';
 import { ping, type Store } from '../store/index.ts';
 import { PUBLIC_ADDRESSES_ONLY } from '../domain/webhooks/address-policy.ts';
 import { systemResolve, type WebhookGuard } from '../domain/webhooks/webhooks.ts';
-import { createAlertsRouter } from './api/alerts.ts';
+import { createAdminBouncesRouter } from './api/admin-bounces.ts';
+import { createAdminOutboxRouter } from './api/admin-outbox.ts';
+import { createAlertSettingsRouter } from './api/alert-settings.ts';
 import { createAppPasswordsRouter } from './api/app-passwords.ts';
 import { createInboundMailRouter } from './api/inbound-mail.ts';
 import { requireLogin } from './api/login.ts';
 import { problem } from './api/problem.ts';
+import { createWebhooksRouter } from './api/webhooks.ts';
 import { createFeedsRouter } from './feeds.ts';
 import { httpLogin } from './middleware/basic-auth.ts';
 import { createUnsubscribeRouter } from './unsubscribe.ts';
@@ -81,7 +84,10 @@ export function createApp(deps: { store: Store; log: Logger; config?: Config; we
   app.use('/api/v1', createInboundMailRouter(deps.store, apiLogin));
   // Alerts: unsubscribe pages (no login) and settings; webhooks reach public addresses only unless a test injects its guard.
   app.use('/unsubscribe', createUnsubscribeRouter(deps.store, config.mail.unsubscribeSecret));
-  app.use('/api/v1', createAlertsRouter(deps.store, apiLogin, deps.webhookGuard ?? { policy: PUBLIC_ADDRESSES_ONLY, resolve: systemResolve }));
+  app.use('/api/v1', createAlertSettingsRouter(deps.store, apiLogin));
+  app.use('/api/v1', createWebhooksRouter(deps.store, apiLogin, deps.webhookGuard ?? { policy: PUBLIC_ADDRESSES_ONLY, resolve: systemResolve }));
+  app.use('/api/v1', createAdminBouncesRouter(deps.store, apiLogin));
+  app.use('/api/v1', createAdminOutboxRouter(deps.store, apiLogin));
 
   app.use((_req, res) => {
     problem(res, 404, 'Not Found');

@@ -2,6 +2,7 @@
 // delivered as it would have been, from the copy held as received, and its
 // inbound record becomes an accepted one, all in one transaction. Shared by
 // the JSON API and the command line.
+import type { Actor } from '../domain/access.ts';
 import { deliverToCollection, type DeliverySummary } from '../domain/inbound.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { getQuarantined } from '../domain/quarantine.ts';
@@ -10,8 +11,9 @@ import type { Store } from '../store/index.ts';
 import { readMail } from './parse/message.ts';
 import { planItems } from './plan.ts';
 
-export async function releaseQuarantined(store: Store, userId: bigint, id: bigint): Promise<DeliverySummary> {
-  const held = await getQuarantined(store, userId, id);
+/** `actor`: the message's owner, or the operator. */
+export async function releaseQuarantined(store: Store, actor: Actor, id: bigint): Promise<DeliverySummary> {
+  const held = await getQuarantined(store, actor, id);
   const routing = await routeAddressById(store, held.record.addressId);
   if (routing.verdict !== 'deliver') throw new InvalidInput(`the address this message was sent to cannot take it now (${routing.verdict})`, 'address-unavailable');
   const content = await readMail(held.raw);

@@ -7,7 +7,7 @@
 // that recipient's immediate alerts are skipped until the hour has room
 // again (the skipped changes are not re-sent: a flood is what it stops).
 import type { Store } from '../../store/index.ts';
-import { requireRead } from '../access.ts';
+import { isAdmin, requireRead, type Actor } from '../access.ts';
 import { recordAudit, type AuditContext } from '../audit.ts';
 import { Forbidden, NotFound } from '../errors.ts';
 import type { AlertState } from './fanout-batch.ts';
@@ -49,17 +49,14 @@ export async function alertFreeze(store: Store, userId: bigint, collectionId: bi
 }
 
 /**
- * Lifts a freeze: the owner or an admin (actor null: the operator's CLI).
- * The budget window starts afresh; changes made while frozen stay unalerted
- * (they were in the digests).
+ * Lifts a freeze: the owner, an admin or the operator. The budget window
+ * starts afresh; changes made while frozen stay unalerted (they were in the
+ * digests).
  */
-export async function unfreezeAlerts(store: Store, actorUserId: bigint | null, collectionId: bigint, ctx: AuditContext): Promise<AlertFreeze> {
-  if (actorUserId !== null) {
-    const actor = await store.db.user.findUnique({ where: { id: actorUserId }, select: { isAdmin: true } });
-    if (!actor?.isAdmin) {
-      const role = await requireRead(store.db, actorUserId, collectionId);
-      if (role !== 'owner') throw new Forbidden('only the owner of the collection or an admin may resume its alerts');
-    }
+export async function unfreezeAlerts(store: Store, actor: Actor, collectionId: bigint, ctx: AuditContext): Promise<AlertFreeze> {
+  if (!(await isAdmin(store.db, actor))) {
+    const role = await requireRead(store.db, actor as bigint, collectionId);
+    if (role !== 'owner') throw new Forbidden('only the owner of the collection or an admin may resume its alerts');
   }
   return store.db.$transaction(async (tx) => {
     const state = await tx.collectionAlertState.findUnique({ where: { collectionId } });

@@ -10,7 +10,7 @@
 // suspended addresses, get none. The reminders job walks the candidates.
 import type { Store } from '../../store/index.ts';
 import { mysqlRunner, withSqlTransaction, type SqlRunner } from '../../store/sql.ts';
-import { requireOwner } from '../access.ts';
+import { requireOwner, requireRead } from '../access.ts';
 import { recordAudit, type AuditContext } from '../audit.ts';
 import { InvalidInput } from '../errors.ts';
 import { enqueueMessages, type OutgoingMessage } from '../outbox/enqueue.ts';
@@ -123,7 +123,14 @@ export async function sendReminders(store: Store, item: ReminderItem, due: DueRe
   });
 }
 
-/** The collection's default reminder, minutes before each event (null: off). Only its owner sets it. */
+/** The collection's default reminder, minutes before each event (null: off); for its members. */
+export async function getDefaultReminder(store: Store, userId: bigint, collectionId: bigint): Promise<number | null> {
+  await requireRead(store.db, userId, collectionId);
+  const state = await store.db.collectionAlertState.findUnique({ where: { collectionId }, select: { defaultReminderMinutes: true } });
+  return state?.defaultReminderMinutes ?? null;
+}
+
+/** Sets the collection's default reminder. Only its owner sets it. */
 export async function setDefaultReminder(store: Store, userId: bigint, collectionId: bigint, minutes: number | null, ctx: AuditContext): Promise<number | null> {
   if (minutes !== null && (!Number.isInteger(minutes) || minutes < 0 || minutes > 7 * 24 * 60)) {
     throw new InvalidInput('a default reminder is a whole number of minutes between 0 and 10080 (a week), or null for none');
