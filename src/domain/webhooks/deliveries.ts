@@ -1,7 +1,14 @@
 // Webhook deliveries: one row per POST, written in the fan-out's transaction
-// and worked off like the outbox (store/leased-queue.ts).
+// and worked off like the outbox (store/leased-queue.ts): the
+// webhook-delivery job claims due rows, POSTs them and reports each outcome
+// here, where the retry rule lives.
+import type { Store } from '../../store/index.ts';
+import { WEBHOOK_QUEUE, claimDue, expireLeases, markDead, markDone, markRetry, purgeFinished, retryDelayMs } from '../../store/leased-queue.ts';
 import type { Pool } from '../../store/mysql.ts';
 import { mysqlRunner, placeholders, type SqlRunner } from '../../store/sql.ts';
+
+/** Delivered rows are kept this long. */
+const KEEP_MS = 7 * 86_400_000;
 
 export interface CollectionWebhook {
   id: bigint;
@@ -58,4 +65,39 @@ export async function loadWebhookDeliveries(pool: Pool, ids: bigint[]): Promise<
 
 export async function noteWebhookSuccess(pool: Pool, webhookId: bigint, now: Date): Promise<void> {
   await mysqlRunner(pool).run('UPDATE webhooks SET lastSuccessAt = ? WHERE id = ?', [now, webhookId]);
+}
+
+/** Dead-letters deliveries whose sender vanished mid-POST (never sent twice); how many. */
+export function expireWebhookLeases(store: Store, now: Date): Promise<number> {
+  return expireLeases(store.pool, WEBHOOK_QUEUE, now);
+}
+
+/** Claims up to `limit` due deliveries for `workerId`, with what the POST needs. */
+export async function claimWebhookDeliveries(store: Store, o: { now: Date; limit: number; leaseMs: number; workerId: string }): Promise<WebhookDeliveryJob[]> {
+  return loadWebhookDeliveries(store.pool, await claimDue(store.pool, WEBHOOK_QUEUE, o));
+}
+
+export async function webhookDelivered(store: Store, d: WebhookDeliveryJob, workerId: string, now: Date): Promise<void> {
+  await markDone(store.pool, WEBHOOK_QUEUE, [d.id], workerId, now);
+  await noteWebhookSuccess(store.pool, d.webhookId, now);
+}
+
+/** A failed POST: dead when permanent or out of attempts, else retried later with backoff. */
+export async function webhookFailed(
+  store: Store,
+  d: WebhookDeliveryJob,
+  workerId: string,
+  failure: { permanent: boolean; error: string },
+  o: { maxAttempts: number; retryBaseSeconds: number; now: Date },
+): Promise<'dead' | 'retry'> {
+  if (failure.permanent || d.attempts >= o.maxAttempts) {
+    await markDead(store.pool, WEBHOOK_QUEUE, d.id, workerId, failure.error);
+    return 'dead';
+  }
+  await markRetry(store.pool, WEBHOOK_QUEUE, d.id, workerId, new Date(o.now.getTime() + retryDelayMs(d.attempts, o.retryBaseSeconds)), failure.error);
+  return 'retry';
+}
+
+export function purgeWebhookDeliveries(store: Store, now: Date): Promise<number> {
+  return purgeFinished(store.pool, WEBHOOK_QUEUE, new Date(now.getTime() - KEEP_MS));
 }
