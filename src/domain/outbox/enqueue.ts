@@ -2,7 +2,9 @@
 // (a write is one transaction: the cause and its mail commit together, or
 // neither does). Each row gets its Message-ID and VERP token here, so a
 // retried delivery sends the very same message.
-import type { SqlRunner } from '../../store/sql.ts';
+import type { Store } from '../../store/index.ts';
+import type { Prisma } from '../../store/prisma.ts';
+import { mysqlRunner, prismaRunner, type SqlRunner } from '../../store/sql.ts';
 import { newMessageId, randomToken } from './message-ids.ts';
 
 export interface MailAttachment {
@@ -86,4 +88,16 @@ export async function enqueueMessages(sql: SqlRunner, mailDomain: string, messag
   }
   await flush();
   return made;
+}
+
+/** Queues one message on its own (it commits alone). */
+export async function queueMessage(store: Store, mailDomain: string, m: OutgoingMessage, now: Date): Promise<Enqueued> {
+  const [queued] = await enqueueMessages(mysqlRunner(store.pool), mailDomain, [m], now);
+  return queued!;
+}
+
+/** Queues one message inside the caller's Prisma transaction: it commits with its cause, or not at all. */
+export async function queueMessageWith(tx: Prisma.TransactionClient, mailDomain: string, m: OutgoingMessage, now: Date): Promise<Enqueued> {
+  const [queued] = await enqueueMessages(prismaRunner(tx), mailDomain, [m], now);
+  return queued!;
 }

@@ -7,17 +7,11 @@ import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import type { OutboundMailConfig } from '../../../config.ts';
 import { writeEml } from './eml-files.ts';
-import type { OutboxPayload } from '../../../domain/outbox/enqueue.ts';
+import type { QueuedMail } from '../../../domain/outbox/sending.ts';
 import { verpAddress } from '../../../domain/outbox/message-ids.ts';
 
-export interface MailToSend {
-  id: bigint;
-  kind: string;
-  recipient: string;
-  messageId: string;
-  verpToken: string;
-  payload: OutboxPayload;
-}
+/** One outbox row, as claimed (domain/outbox/sending.ts). */
+export type MailToSend = QueuedMail;
 
 export interface Mailer {
   /** "smtp relay host:port" or ".eml files in DIR", for logs. */

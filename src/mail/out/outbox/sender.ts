@@ -2,10 +2,9 @@
 // fan-out: the SMTP robot's confirmations, and later support replies. send()
 // commits one outbox row on its own; enqueueWith() joins the caller's Prisma
 // transaction, so a message commits with its cause, or not at all.
+import { queueMessage, queueMessageWith, type OutgoingMessage } from '../../../domain/outbox/enqueue.ts';
 import type { Store } from '../../../store/index.ts';
 import type { Prisma } from '../../../store/prisma.ts';
-import { mysqlRunner, prismaRunner, type SqlRunner } from '../../../store/sql.ts';
-import { enqueueMessages } from '../../../domain/outbox/enqueue.ts';
 
 export interface SendableMessage {
   /** Defaults to MAIL_FROM; a different From should stay on MAIL_DOMAIN (DKIM alignment). */
@@ -23,16 +22,11 @@ export interface SendableMessage {
   collectionId?: bigint | null;
 }
 
-function enqueue(sql: SqlRunner, mailDomain: string, m: SendableMessage, now: Date) {
+function outgoing(m: SendableMessage): OutgoingMessage {
   const headers: Record<string, string> = { ...(m.headers ?? {}) };
   if (m.inReplyTo) headers['In-Reply-To'] = m.inReplyTo;
   if (m.references) headers.References = m.references;
-  return enqueueMessages(
-    sql,
-    mailDomain,
-    [{ kind: m.kind ?? 'confirmation', to: m.to, from: m.from, userId: m.userId, collectionId: m.collectionId, subject: m.subject, text: m.text, html: m.html, headers }],
-    now,
-  );
+  return { kind: m.kind ?? 'confirmation', to: m.to, from: m.from, userId: m.userId, collectionId: m.collectionId, subject: m.subject, text: m.text, html: m.html, headers };
 }
 
 /** What a single-message sender needs (the SMTP robot's confirmations; tests may record instead). */
@@ -49,13 +43,11 @@ export class OutboxSender implements MailSender {
 
   /** Queues the message; the outbox-delivery job sends it. Resolves with its Message-ID (without <>). */
   async send(m: SendableMessage): Promise<{ messageId: string }> {
-    const [queued] = await enqueue(mysqlRunner(this.store.pool), this.mailDomain, m, this.now());
-    return { messageId: queued!.messageId };
+    return { messageId: (await queueMessage(this.store, this.mailDomain, outgoing(m), this.now())).messageId };
   }
 
   /** Queues the message inside the caller's transaction. */
   async enqueueWith(tx: Prisma.TransactionClient, m: SendableMessage): Promise<{ messageId: string }> {
-    const [queued] = await enqueue(prismaRunner(tx), this.mailDomain, m, this.now());
-    return { messageId: queued!.messageId };
+    return { messageId: (await queueMessageWith(tx, this.mailDomain, outgoing(m), this.now())).messageId };
   }
 }
