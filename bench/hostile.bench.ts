@@ -32,7 +32,7 @@ import { createCollection } from '../src/domain/collections.ts';
 import { putItem } from '../src/domain/items.ts';
 import { createApp } from '../src/http/app.ts';
 import { listen } from '../src/http/server.ts';
-import { OutboxSender } from '../src/mail/out/outbox/sender.ts';
+import { OutboxSender } from '../src/mail/outgoing/outbox/sender.ts';
 import { startSmtpRobot } from '../src/smtp/server.ts';
 import { openStore } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';

@@ -31,7 +31,7 @@ import { createUser } from '../src/domain/accounts.ts';
 import { createCollectionAddress } from '../src/domain/addresses.ts';
 import { SYSTEM } from '../src/domain/audit.ts';
 import { createCollection } from '../src/domain/collections.ts';
-import { OutboxSender } from '../src/mail/out/outbox/sender.ts';
+import { OutboxSender } from '../src/mail/outgoing/outbox/sender.ts';
 import { startSmtpRobot } from '../src/smtp/server.ts';
 import { openStore } from '../src/store/index.ts';
 import { migrate } from '../src/store/migrate.ts';

@@ -7,7 +7,7 @@ import { buildJobContext } from './jobs/context.ts';
 import { startJobs } from './jobs/scheduler.ts';
 import { listenAs } from './listen-errors.ts';
 import type { Logger } from './log.ts';
-import { OutboxSender } from './mail/out/outbox/sender.ts';
+import { OutboxSender } from './mail/outgoing/outbox/sender.ts';
 import type { DnsResolver } from './smtp/authenticity.ts';
 import { startSmtpRobot } from './smtp/server.ts';
 import { openStore } from './store/index.ts';

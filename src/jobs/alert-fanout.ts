@@ -1,12 +1,12 @@
 // Job: coalesced immediate alerts and webhook deliveries from the change
 // log. It walks the collections with pending changes; the domain decides
 // and writes each one's batch in its own transaction (domain/alerts/fanout.ts),
-// and the outgoing-mail wing words the messages (mail/out/compose/).
+// and the outgoing-mail wing words the messages (mail/outgoing/compose/).
 import { alertCollection, collectionsToAlert, type FanoutOutcome } from '../domain/alerts/fanout.ts';
 import type { Store } from '../store/index.ts';
-import { mailComposer } from '../mail/out/compose/index.ts';
-import type { AlertMailSettings } from '../mail/out/headers.ts';
-import type { MailTemplates } from '../mail/out/templates.ts';
+import { mailComposer } from '../mail/outgoing/compose/index.ts';
+import type { AlertMailSettings } from '../mail/outgoing/headers.ts';
+import type { MailTemplates } from '../mail/outgoing/templates.ts';
 import type { JobContext } from './context.ts';
 
 export interface FanoutDeps {

@@ -3,8 +3,8 @@
 // without sleeping) and an id naming this instance in row claims.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { AlertMailSettings } from '../mail/out/headers.ts';
-import { loadMailTemplates, type MailTemplates } from '../mail/out/templates.ts';
+import type { AlertMailSettings } from '../mail/outgoing/headers.ts';
+import { loadMailTemplates, type MailTemplates } from '../mail/outgoing/templates.ts';
 import type { WebhookTls } from './webhook-post.ts';
 import type { Config } from '../config.ts';
 import type { EventLoopWatchdog } from '../event-loop-watchdog.ts';
@@ -12,7 +12,7 @@ import { unsubscribeSecret } from '../domain/alerts/unsubscribe.ts';
 import { PUBLIC_ADDRESSES_ONLY } from '../domain/webhooks/address-policy.ts';
 import { systemResolve, type WebhookGuard } from '../domain/webhooks/webhooks.ts';
 import type { Logger } from '../log.ts';
-import { createMailer, type Mailer } from '../mail/out/outbox/mailer.ts';
+import { createMailer, type Mailer } from '../mail/outgoing/outbox/mailer.ts';
 import type { Store } from '../store/index.ts';
 
 export interface JobContext {

@@ -3,9 +3,9 @@
 // (domain/alerts/digest-day.ts); the outgoing-mail wing words it.
 import { dueDigests, forgetOldDigestDays, sendDigest } from '../domain/alerts/digest-day.ts';
 import type { Store } from '../store/index.ts';
-import { mailComposer } from '../mail/out/compose/index.ts';
-import type { AlertMailSettings } from '../mail/out/headers.ts';
-import type { MailTemplates } from '../mail/out/templates.ts';
+import { mailComposer } from '../mail/outgoing/compose/index.ts';
+import type { AlertMailSettings } from '../mail/outgoing/headers.ts';
+import type { MailTemplates } from '../mail/outgoing/templates.ts';
 import type { JobContext } from './context.ts';
 
 export interface DigestDeps {

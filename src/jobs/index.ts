@@ -34,7 +34,7 @@ const MINUTE = 60 * SECOND;
 export const JOBS: readonly JobDefinition[] = [
   // Checks often; coalescing (ALERT_COALESCE_SECONDS) decides when a batch goes out.
   { name: 'alert-fanout', interval: 15 * SECOND, timeout: 5 * SECOND, closeWorkerAfterMs: 5 * MINUTE, file: file('alert-fanout'), run: alertFanout },
-  // Its run limit stays below the 15-minute row lease (mail/out/outbox/delivery.ts).
+  // Its run limit stays below the 15-minute row lease (mail/outgoing/outbox/delivery.ts).
   { name: 'outbox-delivery', interval: 10 * SECOND, timeout: 2 * SECOND, closeWorkerAfterMs: 10 * MINUTE, file: file('outbox-delivery'), run: outboxDelivery },
   { name: 'webhook-delivery', interval: 15 * SECOND, timeout: 7 * SECOND, closeWorkerAfterMs: 5 * MINUTE, file: file('webhook-delivery'), run: webhookDelivery },
   // Reminders must go out on the minute; digests at a user's chosen minute.

@@ -1,6 +1,6 @@
 // Job: delivers due outbox rows through the mailer (relay or .eml files).
 import { ensureReturnRoutes } from '../domain/bounces/return-mail.ts';
-import { deliverOutbox } from '../mail/out/outbox/delivery.ts';
+import { deliverOutbox } from '../mail/outgoing/outbox/delivery.ts';
 import type { JobContext } from './context.ts';
 
 export async function run(ctx: JobContext, signal: AbortSignal): Promise<object> {

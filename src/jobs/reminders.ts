@@ -5,9 +5,9 @@
 // job's per-item budget (item-budget.ts).
 import { dueReminders, forgetOldReminders, reminderCandidates, sendReminders, type ReminderItem } from '../domain/alerts/reminders.ts';
 import type { Store } from '../store/index.ts';
-import { mailComposer } from '../mail/out/compose/index.ts';
-import type { AlertMailSettings } from '../mail/out/headers.ts';
-import type { MailTemplates } from '../mail/out/templates.ts';
+import { mailComposer } from '../mail/outgoing/compose/index.ts';
+import type { AlertMailSettings } from '../mail/outgoing/headers.ts';
+import type { MailTemplates } from '../mail/outgoing/templates.ts';
 import type { JobContext } from './context.ts';
 import { itemBudget } from './item-budget.ts';
 

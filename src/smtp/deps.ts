@@ -1,9 +1,9 @@
 // What the SMTP robot needs from the composition root.
-import type { MailTemplates } from '../mail/out/templates.ts';
+import type { MailTemplates } from '../mail/outgoing/templates.ts';
 import type { Config } from '../config.ts';
 import type { ReturnMailSettings } from '../domain/bounces/return-mail.ts';
 import type { Logger } from '../log.ts';
-import type { MailSender } from '../mail/out/outbox/sender.ts';
+import type { MailSender } from '../mail/outgoing/outbox/sender.ts';
 import type { Store } from '../store/index.ts';
 import type { DnsResolver } from './authenticity.ts';
 import type { RateLimits } from './rate-limit.ts';

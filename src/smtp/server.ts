@@ -6,12 +6,12 @@
 // a real resolver).
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { loadMailTemplates } from '../mail/out/templates.ts';
+import { loadMailTemplates } from '../mail/outgoing/templates.ts';
 import type { Config } from '../config.ts';
 import { unsubscribeSecret } from '../domain/alerts/unsubscribe.ts';
 import type { ReturnMailSettings } from '../domain/bounces/return-mail.ts';
 import type { Logger } from '../log.ts';
-import type { MailSender } from '../mail/out/outbox/sender.ts';
+import type { MailSender } from '../mail/outgoing/outbox/sender.ts';
 import type { Store } from '../store/index.ts';
 import type { DnsResolver } from './authenticity.ts';
 import { TidingsSmtpServer } from './connection.ts';

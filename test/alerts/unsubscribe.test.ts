@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { listHeaders } from '../../src/mail/out/headers.ts';
+import { listHeaders } from '../../src/mail/outgoing/headers.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createUser } from '../../src/domain/accounts.ts';
 import { getSubscription, setSubscription } from '../../src/domain/alerts/subscriptions.ts';

@@ -4,9 +4,9 @@
 // in the text and the HTML part (and so in digests, which share the list).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alertMessage } from '../../src/mail/out/compose/alert.ts';
-import { reminderMessage } from '../../src/mail/out/compose/reminder.ts';
-import { loadMailTemplates } from '../../src/mail/out/templates.ts';
+import { alertMessage } from '../../src/mail/outgoing/compose/alert.ts';
+import { reminderMessage } from '../../src/mail/outgoing/compose/reminder.ts';
+import { loadMailTemplates } from '../../src/mail/outgoing/templates.ts';
 import type { ItemChange } from '../../src/domain/alerts/change-summary.ts';
 import type { ItemDetails } from '../../src/domain/alerts/item-details.ts';
 import type { ItemOrigin } from '../../src/domain/items.ts';

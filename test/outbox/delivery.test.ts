@@ -3,9 +3,9 @@
 // repeated, and two workers never sending one row twice.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { deliverOutbox } from '../../src/mail/out/outbox/delivery.ts';
-import { classifySendError } from '../../src/mail/out/outbox/failures.ts';
-import { createMailer } from '../../src/mail/out/outbox/mailer.ts';
+import { deliverOutbox } from '../../src/mail/outgoing/outbox/delivery.ts';
+import { classifySendError } from '../../src/mail/outgoing/outbox/failures.ts';
+import { createMailer } from '../../src/mail/outgoing/outbox/mailer.ts';
 import { OUTBOX_QUEUE, claimDue, requeue } from '../../src/store/leased-queue.ts';
 import { openStore } from '../../src/store/index.ts';
 import { alertWorld, outboxRows, queueMessages } from '../helpers/alerts.ts';

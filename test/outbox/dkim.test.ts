@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
-import { listHeaders } from '../../src/mail/out/headers.ts';
+import { listHeaders } from '../../src/mail/outgoing/headers.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { enqueueMessages } from '../../src/domain/outbox/enqueue.ts';
 import { run as deliver } from '../../src/jobs/outbox-delivery.ts';

@@ -3,9 +3,9 @@
 // mail the delivery job then sends.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { confirmationMessage } from '../../src/mail/out/compose/confirmation.ts';
+import { confirmationMessage } from '../../src/mail/outgoing/compose/confirmation.ts';
 import { enqueueMessages } from '../../src/domain/outbox/enqueue.ts';
-import { OutboxSender, type MailSender } from '../../src/mail/out/outbox/sender.ts';
+import { OutboxSender, type MailSender } from '../../src/mail/outgoing/outbox/sender.ts';
 import { run as deliver } from '../../src/jobs/outbox-delivery.ts';
 import { prismaRunner } from '../../src/store/sql.ts';
 import { alertWorld, header, readEmlFiles } from '../helpers/alerts.ts';

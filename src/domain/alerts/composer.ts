@@ -1,5 +1,5 @@
 // What the alert runs hand to whoever words their mail (the outgoing-mail
-// wing, src/mail/out/compose/): the collection, the recipient and what
+// wing, src/mail/outgoing/compose/): the collection, the recipient and what
 // happened, in the domain's terms. The runs decide who hears of what and
 // queue the messages in their own transaction; a composer only words them.
 import type { Role } from '../access.ts';

@@ -15,7 +15,7 @@
 // delivery's transaction is mysql2 (domain/inbound-write.ts, the hot path)
 // while OutboxSender.enqueueWith joins a Prisma transaction. A crash between
 // the two loses only the confirmation, never an item.
-import { confirmationMessage, type ConfirmedAction } from '../../mail/out/compose/confirmation.ts';
+import { confirmationMessage, type ConfirmedAction } from '../../mail/outgoing/compose/confirmation.ts';
 import { isSuspended } from '../../domain/bounces/bounces.ts';
 import { describeDelivered, type DeliverySummary } from '../../domain/inbound.ts';
 import type { MailContent } from '../../mail/parse/message.ts';
