@@ -62,6 +62,27 @@ export async function markDead(pool: Pool, q: LeasedQueue, id: bigint, workerId:
   );
 }
 
+/**
+ * A failed attempt at a claimed row: dead when the failure is permanent or
+ * the row is out of attempts (an operator decides then), else queued again
+ * after the backoff. Returns the outcome and the reason recorded.
+ */
+export async function settleFailure(
+  pool: Pool,
+  q: LeasedQueue,
+  row: { id: bigint; attempts: number },
+  workerId: string,
+  f: { permanent: boolean; error: string; maxAttempts: number; retryBaseSeconds: number; now: Date },
+): Promise<{ outcome: 'dead' | 'retry'; why: string }> {
+  if (f.permanent || row.attempts >= f.maxAttempts) {
+    const why = f.permanent ? f.error : `gave up after ${row.attempts} attempts: ${f.error}`;
+    await markDead(pool, q, row.id, workerId, why);
+    return { outcome: 'dead', why };
+  }
+  await markRetry(pool, q, row.id, workerId, new Date(f.now.getTime() + retryDelayMs(row.attempts, f.retryBaseSeconds)), f.error);
+  return { outcome: 'retry', why: f.error };
+}
+
 /** Dead-letters rows whose sender vanished mid-send (see the file comment); returns how many. */
 export async function expireLeases(pool: Pool, q: LeasedQueue, now: Date): Promise<number> {
   return mysqlRunner(pool).run(

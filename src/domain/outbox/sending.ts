@@ -1,8 +1,6 @@
 // The outbox's queue as the delivery pass works it off (store/leased-queue.ts):
-// claim due rows with what the mailer needs, then record each outcome. The
-// rule for a failure lives here: permanent, or out of attempts, is a dead
-// letter for an operator; anything else is retried later with backoff.
-import { OUTBOX_QUEUE, claimDue, expireLeases, markDead, markDone, markRetry, purgeFinished, retryDelayMs } from '../../store/leased-queue.ts';
+// claim due rows with what the mailer needs, then record each outcome.
+import { OUTBOX_QUEUE, claimDue, expireLeases, markDone, purgeFinished, settleFailure } from '../../store/leased-queue.ts';
 import type { Pool } from '../../store/mysql.ts';
 import { mysqlRunner, placeholders } from '../../store/sql.ts';
 import type { OutboxPayload } from './enqueue.ts';
@@ -39,7 +37,7 @@ export function outboxSent(pool: Pool, ids: bigint[], workerId: string, now: Dat
   return markDone(pool, OUTBOX_QUEUE, ids, workerId, now);
 }
 
-/** Records a failed send; the outcome, and why in one line. */
+/** Records a failed send (the rule: store/leased-queue.ts settleFailure); the outcome, and why in one line. */
 export async function outboxFailed(
   pool: Pool,
   mail: QueuedMail,
@@ -48,14 +46,7 @@ export async function outboxFailed(
   o: { maxAttempts: number; retryBaseSeconds: number; now: Date },
 ): Promise<{ outcome: 'dead' | 'retry'; why: string }> {
   const [row] = await mysqlRunner(pool).rows<{ attempts: number }>('SELECT attempts FROM outbox WHERE id = ?', [mail.id]);
-  const attempts = Number(row?.attempts ?? 0);
-  if (failure.permanent || attempts >= o.maxAttempts) {
-    const why = failure.permanent ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
-    await markDead(pool, OUTBOX_QUEUE, mail.id, workerId, why);
-    return { outcome: 'dead', why };
-  }
-  await markRetry(pool, OUTBOX_QUEUE, mail.id, workerId, new Date(o.now.getTime() + retryDelayMs(attempts, o.retryBaseSeconds)), failure.message);
-  return { outcome: 'retry', why: failure.message };
+  return settleFailure(pool, OUTBOX_QUEUE, { id: mail.id, attempts: Number(row?.attempts ?? 0) }, workerId, { ...o, permanent: failure.permanent, error: failure.message });
 }
 
 /** Forgets sent rows older than `before` (bounces find a message by its VERP token until then). */

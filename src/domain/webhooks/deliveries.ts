@@ -1,9 +1,9 @@
 // Webhook deliveries: one row per POST, written in the fan-out's transaction
 // and worked off like the outbox (store/leased-queue.ts): the
 // webhook-delivery job claims due rows, POSTs them and reports each outcome
-// here, where the retry rule lives.
+// here.
 import type { Store } from '../../store/index.ts';
-import { WEBHOOK_QUEUE, claimDue, expireLeases, markDead, markDone, markRetry, purgeFinished, retryDelayMs } from '../../store/leased-queue.ts';
+import { WEBHOOK_QUEUE, claimDue, expireLeases, markDone, purgeFinished, settleFailure } from '../../store/leased-queue.ts';
 import type { Pool } from '../../store/mysql.ts';
 import { mysqlRunner, placeholders, type SqlRunner } from '../../store/sql.ts';
 
@@ -82,7 +82,7 @@ export async function webhookDelivered(store: Store, d: WebhookDeliveryJob, work
   await noteWebhookSuccess(store.pool, d.webhookId, now);
 }
 
-/** A failed POST: dead when permanent or out of attempts, else retried later with backoff. */
+/** A failed POST: dead when permanent or out of attempts, else retried later with backoff (store/leased-queue.ts settleFailure). */
 export async function webhookFailed(
   store: Store,
   d: WebhookDeliveryJob,
@@ -90,12 +90,7 @@ export async function webhookFailed(
   failure: { permanent: boolean; error: string },
   o: { maxAttempts: number; retryBaseSeconds: number; now: Date },
 ): Promise<'dead' | 'retry'> {
-  if (failure.permanent || d.attempts >= o.maxAttempts) {
-    await markDead(store.pool, WEBHOOK_QUEUE, d.id, workerId, failure.error);
-    return 'dead';
-  }
-  await markRetry(store.pool, WEBHOOK_QUEUE, d.id, workerId, new Date(o.now.getTime() + retryDelayMs(d.attempts, o.retryBaseSeconds)), failure.error);
-  return 'retry';
+  return (await settleFailure(store.pool, WEBHOOK_QUEUE, d, workerId, { ...o, permanent: failure.permanent, error: failure.error })).outcome;
 }
 
 export function purgeWebhookDeliveries(store: Store, now: Date): Promise<number> {
