@@ -141,6 +141,22 @@ describe('delivering webhooks', () => {
     assert.deepEqual([last.state, last.lastError], ['dead', 'HTTP 410']);
   });
 
+  it('gives up after the last attempt, and says so, as the outbox does', async () => {
+    receiver.status = () => 503;
+    const config = world.ctx.config;
+    world.ctx.config = { ...config, mail: { ...config.mail, maxAttempts: 2 } };
+    try {
+      await changeAndFanout('flaky', 'Flaky');
+      await deliverWebhooks(world.ctx, signal);
+      world.clock.advance(12 * 3600_000);
+      await deliverWebhooks(world.ctx, signal);
+    } finally {
+      world.ctx.config = config;
+    }
+    const last = await store.db.webhookDelivery.findFirstOrThrow({ orderBy: { id: 'desc' } });
+    assert.deepEqual([last.state, last.attempts, last.lastError], ['dead', 2, 'gave up after 2 attempts: HTTP 503']);
+  });
+
   it('re-checks the address at delivery: a name that now resolves to a private address is not connected to', async () => {
     receiver.status = () => 200;
     await changeAndFanout('rebind', 'Rebind');
