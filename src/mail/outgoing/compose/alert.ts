@@ -5,6 +5,7 @@ import type { OutgoingMessage } from '../../../domain/outbox/enqueue.ts';
 import { collectionThreadId, itemThreadId } from '../../../domain/outbox/message-ids.ts';
 import { collectionUrl, listHeaders, settingsUrl, threadHeaders, unsubscribeUrl, type AlertMailSettings } from '../headers.ts';
 import type { MailTemplates } from '../templates.ts';
+import { addressedTo } from './addressed.ts';
 import { changeSections, headline } from './change-sections.ts';
 
 /** A file name for an .ics attachment, from the item's title. */
@@ -29,10 +30,7 @@ export function alertMessage(t: MailTemplates, s: AlertMailSettings, c: Collecti
   const attached = single && single.change !== 'removed' ? d.items.get(single.uid) : undefined;
   return {
     kind: 'alert',
-    to: r.email,
-    toName: r.displayName || undefined,
-    userId: r.userId,
-    collectionId: c.id,
+    ...addressedTo(c, r),
     ...rendered,
     headers: { ...listHeaders(s, { collectionId: c.id, collectionName: c.name, userId: r.userId }), ...threadHeaders(thread) },
     attachments: attached ? [{ filename: icsFileName(attached.summary), contentType: 'text/calendar; charset=utf-8', content: attached.icalendar }] : [],

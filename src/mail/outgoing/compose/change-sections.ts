@@ -2,19 +2,17 @@
 // sections (added, changed, removed) of items with their title, time, place,
 // what changed (before → after, in the reader's time zone) and by whom.
 import type { ItemChange } from '../../../domain/alerts/change-summary.ts';
+import type { BatchDetails } from '../../../domain/alerts/composer.ts';
 import type { ItemDetails, ItemSnapshot } from '../../../domain/alerts/item-details.ts';
 import type { TrackedField } from '../../../domain/icalendar.ts';
 import { ORIGIN_WORDS, formatWhen, listWords, plural } from './format.ts';
 import { itemUrl, type AlertMailSettings } from '../headers.ts';
 
-export interface ChangeViewContext {
+export interface ChangeViewContext extends BatchDetails {
   settings: AlertMailSettings;
   collectionId: bigint;
   collectionTimeZone: string;
   readerTimeZone: string;
-  items: Map<string, ItemDetails>;
-  snapshots: Map<string, ItemSnapshot>;
-  actors: Map<bigint, string>;
 }
 
 export interface ItemView {

@@ -5,6 +5,7 @@ import type { OutgoingMessage } from '../../../domain/outbox/enqueue.ts';
 import { collectionThreadId } from '../../../domain/outbox/message-ids.ts';
 import { collectionUrl, itemUrl, listHeaders, settingsUrl, threadHeaders, unsubscribeUrl, type AlertMailSettings } from '../headers.ts';
 import type { MailTemplates } from '../templates.ts';
+import { addressedTo } from './addressed.ts';
 import { changeSections } from './change-sections.ts';
 import { formatLocalDate, formatTime, plural } from './format.ts';
 
@@ -29,10 +30,7 @@ export function digestMessage(t: MailTemplates, s: AlertMailSettings, c: Collect
   };
   return {
     kind: 'digest',
-    to: r.email,
-    toName: r.displayName || undefined,
-    userId: r.userId,
-    collectionId: c.id,
+    ...addressedTo(c, r),
     ...t.render('digest', view),
     headers: { ...listHeaders(s, { collectionId: c.id, collectionName: c.name, userId: r.userId }), ...threadHeaders(collectionThreadId(c.id, s.mailDomain)) },
   };

@@ -5,6 +5,7 @@ import type { OutgoingMessage } from '../../../domain/outbox/enqueue.ts';
 import { collectionThreadId } from '../../../domain/outbox/message-ids.ts';
 import { automatic, collectionUrl, threadHeaders, type AlertMailSettings } from '../headers.ts';
 import type { MailTemplates } from '../templates.ts';
+import { addressedTo } from './addressed.ts';
 import { formatWhen } from './format.ts';
 
 export function frozenNotice(
@@ -24,10 +25,7 @@ export function frozenNotice(
   };
   return {
     kind: 'notice',
-    to: r.email,
-    toName: r.displayName || undefined,
-    userId: r.userId,
-    collectionId: c.id,
+    ...addressedTo(c, r),
     ...t.render('alerts-frozen', view),
     headers: { ...automatic('auto-generated'), ...threadHeaders(collectionThreadId(c.id, s.mailDomain)) },
   };

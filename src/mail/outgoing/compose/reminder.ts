@@ -4,6 +4,7 @@ import type { OutgoingMessage } from '../../../domain/outbox/enqueue.ts';
 import { itemThreadId } from '../../../domain/outbox/message-ids.ts';
 import { collectionUrl, itemUrl, listHeaders, settingsUrl, threadHeaders, unsubscribeUrl, type AlertMailSettings } from '../headers.ts';
 import type { MailTemplates } from '../templates.ts';
+import { addressedTo } from './addressed.ts';
 import { icsFileName } from './alert.ts';
 import { formatTime, formatWhen } from './format.ts';
 
@@ -26,10 +27,7 @@ export function reminderMessage(t: MailTemplates, s: AlertMailSettings, c: Colle
   };
   return {
     kind: 'reminder',
-    to: r.email,
-    toName: r.displayName || undefined,
-    userId: r.userId,
-    collectionId: c.id,
+    ...addressedTo(c, r),
     ...t.render('reminder', view),
     headers: { ...listHeaders(s, { collectionId: c.id, collectionName: c.name, userId: r.userId }), ...threadHeaders(itemThreadId(c.id, x.uid, s.mailDomain)) },
     attachments: [{ filename: icsFileName(title), contentType: 'text/calendar; charset=utf-8', content: x.icalendar }],
