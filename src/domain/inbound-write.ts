@@ -15,7 +15,7 @@ import { placeholders } from '../store/sql.ts';
 import type { Statement } from '../store/write-batch.ts';
 import { NotFound } from './errors.ts';
 import type { Component } from './icalendar.ts';
-import { commitWrite, contentFromCalendar, defaultResourceName, planPut, storedCopy, type PutStep, type StoredCopy, type TargetCollection } from './item-write.ts';
+import { commitWrite, contentFromCalendar, defaultResourceName, planPut, storedCopy, type CheckedContent, type PutStep, type StoredCopy, type TargetCollection } from './item-write.ts';
 
 export type { StoredCopy };
 
@@ -67,7 +67,7 @@ export async function readForDelivery(
 }
 
 /** One item to write, planned against `existing` (null: the UID must still be free). */
-export type ItemWrite = PutStep;
+export type ItemWrite = PutStep & { content: CheckedContent };
 
 /** Plans an item of a message for the address's collection, by the rules of every write (item-write.ts). */
 export function prepareItem(

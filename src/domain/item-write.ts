@@ -95,10 +95,14 @@ export interface ItemContent {
   icalendar: string;
   /** UTF-8 size of `icalendar`. */
   sizeBytes: number;
-  parsed: ParsedItem;
+  /** Null only for planRewrite: the index fields stay as stored. */
+  parsed: ParsedItem | null;
   /** The stored text is not the text given (VTIMEZONEs were added): a CalDAV PUT then returns no ETag (RFC 4791 5.3.4). */
   rewritten: boolean;
 }
+
+/** Content a client or the mail reader brought, checked and indexed. */
+export type CheckedContent = ItemContent & { parsed: ParsedItem };
 
 /** The checks every write makes of calendar data for a collection: the calendar validation (once), then the component set. */
 function checkFor(calendar: Component, collection: Pick<TargetCollection, 'timeZone' | 'components'>): ParsedItem {
@@ -115,7 +119,7 @@ function checkFor(calendar: Component, collection: Pick<TargetCollection, 'timeZ
  * an unknown undefined TZID refused (vtimezones.ts says why); the text is
  * kept byte for byte whenever nothing had to be added.
  */
-export function contentFromText(text: string, collection: Pick<TargetCollection, 'timeZone' | 'components'>): ItemContent {
+export function contentFromText(text: string, collection: Pick<TargetCollection, 'timeZone' | 'components'>): CheckedContent {
   checkCalendarText(text);
   const calendar = parseVcalendar(text);
   const parsed = checkFor(calendar, collection);
@@ -127,7 +131,7 @@ export function contentFromText(text: string, collection: Pick<TargetCollection,
 }
 
 /** A calendar the mail path built and normalised already (calendar-normalize.ts), with its text. */
-export function contentFromCalendar(calendar: Component, text: string, collection: Pick<TargetCollection, 'timeZone' | 'components'>): ItemContent {
+export function contentFromCalendar(calendar: Component, text: string, collection: Pick<TargetCollection, 'timeZone' | 'components'>): CheckedContent {
   const sizeBytes = Buffer.byteLength(text, 'utf8');
   checkItemSize(sizeBytes);
   return { icalendar: text, sizeBytes, parsed: checkFor(calendar, collection), rewritten: false };
@@ -193,7 +197,13 @@ export interface PutReads {
  * its UID (mail, and writers without names). A UID lives in one resource per
  * collection (RFC 4791 5.3.2.1), and a PUT never changes a resource's UID.
  */
-export function planPut(collection: TargetCollection, content: ItemContent, name: string | undefined, reads: PutReads, p: Preconditions = {}): PutStep {
+export function planPut(
+  collection: TargetCollection,
+  content: CheckedContent,
+  name: string | undefined,
+  reads: PutReads,
+  p: Preconditions = {},
+): PutStep & { content: CheckedContent } {
   const { uid } = content.parsed;
   let existing: StoredCopy | null;
   let resourceName: string;
@@ -216,6 +226,16 @@ export function planPut(collection: TargetCollection, content: ItemContent, name
   return { op: 'put', collection, content, existing, resourceName, changed };
 }
 
+/**
+ * The server's own rewrite of a stored item's text that changes nothing it
+ * means (timezone-repair.ts): stored data is not judged again, the index
+ * fields stay, and the change row names no field (so it alerts nobody).
+ * The batch still insists on the version read.
+ */
+export function planRewrite(collection: TargetCollection, existing: StoredCopy, text: string): PutStep {
+  return { op: 'put', collection, content: { icalendar: text, sizeBytes: Buffer.byteLength(text, 'utf8'), parsed: null, rewritten: true }, existing, resourceName: existing.resourceName, changed: [] };
+}
+
 export function planDelete(collection: TargetCollection, existing: StoredCopy | null, name: string, p: Preconditions = {}): DeleteStep {
   if (!existing) throw new NotFound(`no item ${name}`);
   checkPreconditions(existing, p);
@@ -233,6 +253,8 @@ export interface Write {
   steps: WriteStep[];
   /** Statements that commit with the items (mail: the inbound record and the address's counters). */
   also?: Statement[];
+  /** 'charge' for the server's own writes (a repair): the bytes are counted, never refused. */
+  quota?: 'refuse' | 'charge';
 }
 
 export interface StepResult {
@@ -282,7 +304,9 @@ function writeStatements(write: Write): { statements: Statement[]; versions: Arr
     deltas.set(s.collection.ownerId, (deltas.get(s.collection.ownerId) ?? 0) + delta);
   }
   for (const [ownerId, delta] of [...deltas].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (delta > 0) {
+    if (delta > 0 && write.quota === 'charge') {
+      out.push({ sql: 'UPDATE users SET usedBytes = usedBytes + ? WHERE id = ?', params: [delta, id(ownerId)] });
+    } else if (delta > 0) {
       out.push({
         sql: 'UPDATE users SET usedBytes = usedBytes + ? WHERE id = ? AND usedBytes + ? <= quotaBytes',
         params: [delta, id(ownerId), delta],
@@ -306,7 +330,7 @@ function writeStatements(write: Write): { statements: Statement[]; versions: Arr
       const etag = computeEtag(version, s.content.icalendar);
       versions.push({ version, etag });
       out.push(putStatement(s, version, etag, write.origin));
-      changeRows.push([id(s.collection.id), 'put', s.content.parsed.uid, s.resourceName, s.changed.join(',').slice(0, 255)]);
+      changeRows.push([id(s.collection.id), 'put', s.content.parsed?.uid ?? s.existing!.uid, s.resourceName, s.changed.join(',').slice(0, 255)]);
     } else {
       versions.push({ version: s.existing.version, etag: s.existing.etag });
       out.push({
@@ -339,7 +363,9 @@ function writeStatements(write: Write): { statements: Statement[]; versions: Arr
 function putStatement(s: PutStep, version: number, etag: string, origin: ItemOrigin): Statement {
   const p = s.content.parsed;
   const { icalendar, sizeBytes } = s.content;
+  const stale = (r: { affectedRows: number }) => (r.affectedRows === 1 ? null : new StaleRead('the item changed while it was being written'));
   if (!s.existing) {
+    if (!p) throw new Error('a new item needs its parsed fields');
     // A concurrent creation of the UID or the name fails here with a duplicate key: the writer reads again.
     return {
       sql: `INSERT INTO items (collectionId, uid, resourceName, kind, icalendar, summary, startUtc, endUtc, isRecurring, etag, version, sizeBytes, origin, updatedAt)
@@ -347,11 +373,18 @@ function putStatement(s: PutStep, version: number, etag: string, origin: ItemOri
       params: [id(s.collection.id), p.uid, s.resourceName, p.kind, icalendar, p.summary, p.startUtc, p.endUtc, p.isRecurring, etag, version, sizeBytes, origin],
     };
   }
+  if (!p) {
+    return {
+      sql: 'UPDATE items SET icalendar = ?, etag = ?, version = ?, sizeBytes = ?, updatedAt = NOW(3) WHERE id = ? AND version = ?',
+      params: [icalendar, etag, version, sizeBytes, s.existing.id, s.existing.version],
+      check: stale,
+    };
+  }
   return {
     sql: `UPDATE items SET kind = ?, summary = ?, startUtc = ?, endUtc = ?, isRecurring = ?, icalendar = ?, etag = ?, version = ?, sizeBytes = ?,
                  origin = ?, updatedAt = NOW(3) WHERE id = ? AND version = ?`,
     params: [p.kind, p.summary, p.startUtc, p.endUtc, p.isRecurring, icalendar, etag, version, sizeBytes, origin, s.existing.id, s.existing.version],
-    check: (r) => (r.affectedRows === 1 ? null : new StaleRead('the item changed while it was being written')),
+    check: stale,
   };
 }
 

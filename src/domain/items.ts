@@ -19,7 +19,7 @@ import {
   validateResourceName,
   writable,
   writeWithRetries,
-  type ItemContent,
+  type CheckedContent,
   type ItemOrigin,
   type PutReads,
 } from './item-write.ts';
@@ -86,7 +86,7 @@ export async function putItem(store: Store, input: PutItemInput): Promise<ItemWr
   const name = input.resourceName;
   // A writer without a name that gives a precondition means the item of its UID: read it before planning.
   const mustRead = name === undefined && (input.ifMatch !== undefined || input.expectedVersion !== undefined);
-  let content: ItemContent | null = null;
+  let content: CheckedContent | null = null;
   return writeWithRetries(async (attempt) => {
     const uid = content?.parsed.uid;
     const byUid = attempt > 1 && uid !== undefined;

@@ -7,11 +7,14 @@
 // new version and ETag, a change-log row (so syncing clients fetch the
 // repaired copy), its size on the owner's quota; the row names no changed
 // field, so it sends no alert. An item changed meanwhile is left for the
-// next run (the UPDATE is conditional on the ETag read).
+// next run (the write insists on the version read). The write is the one of
+// item-write.ts (planRewrite): stored data is not judged again, and the
+// repair's few bytes are charged to the quota without its refusal (the
+// repair is the server's, not the owner's).
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Store } from '../store/index.ts';
 import { parseVcalendar } from './icalendar.ts';
-import { computeEtag, type ItemOrigin } from './items.ts';
+import { commitWrite, planRewrite, StaleRead, storedCopy, type ItemOrigin } from './item-write.ts';
 import { addMissingVtimezones } from './vtimezones.ts';
 
 export interface TimezoneRepair {
@@ -56,32 +59,14 @@ export async function repairMissingVtimezones(store: Store, options: { dryRun?: 
   }
 }
 
-class ChangedMeanwhile extends Error {}
-
 /** Stores the repaired text as a new version, unless the item changed since it was read. */
 async function rewrite(store: Store, r: RowDataPacket, text: string): Promise<boolean> {
-  const version = Number(r.version) + 1;
-  const sizeBytes = Buffer.byteLength(text, 'utf8');
-  const collectionId = BigInt(r.collectionId);
+  const collection = { id: BigInt(r.collectionId), ownerId: BigInt(r.ownerId), timeZone: String(r.timeZone), components: [] };
   try {
-    await store.db.$transaction(async (tx) => {
-      // The collection's row first, as every item write takes it (items.ts), so writers queue rather than deadlock.
-      await tx.$executeRaw`UPDATE collections SET changePosition = changePosition + 1 WHERE id = ${collectionId}`;
-      const updated = await tx.item.updateMany({
-        where: { id: BigInt(r.id), etag: r.etag as string },
-        data: { icalendar: text, etag: computeEtag(version, text), version, sizeBytes },
-      });
-      if (updated.count === 0) throw new ChangedMeanwhile();
-      const { changePosition } = await tx.collection.findUniqueOrThrow({ where: { id: collectionId }, select: { changePosition: true } });
-      // The repair is the server's, not the owner's: its few bytes are charged without the quota's refusal.
-      await tx.$executeRaw`UPDATE users SET usedBytes = usedBytes + ${sizeBytes - Number(r.sizeBytes)} WHERE id = ${BigInt(r.ownerId)}`;
-      await tx.change.create({
-        data: { collectionId, position: changePosition, operation: 'put', uid: r.uid as string, resourceName: r.resourceName as string, actorUserId: null, origin: r.origin as ItemOrigin },
-      });
-    });
+    await commitWrite(store, { actorUserId: null, origin: r.origin as ItemOrigin, quota: 'charge', steps: [planRewrite(collection, storedCopy(r), text)] });
     return true;
   } catch (err) {
-    if (err instanceof ChangedMeanwhile) return false;
+    if (err instanceof StaleRead) return false;
     throw err;
   }
 }
