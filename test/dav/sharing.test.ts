@@ -7,6 +7,7 @@ import { shareCollection } from '../../src/domain/collections.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { CALDAV, DAV, DavClient, errorCondition, propText, propfindBody, startServer } from '../helpers/dav.ts';
 import { TEST_AUDIT, eventIcs, makeCollection, makeUser } from '../helpers/world.ts';
+import { writeSnapshot } from '../helpers/write-snapshot.ts';
 
 const { store } = await freshDatabase('dav_sharing');
 const base = await startServer(store);
@@ -25,13 +26,7 @@ async function world() {
   return { owner, editor, viewer, stranger, collection, ownerDav, ownUrl };
 }
 
-async function snapshot(collectionId: bigint) {
-  return {
-    items: await store.db.item.findMany({ where: { collectionId }, orderBy: { id: 'asc' } }),
-    collection: await store.db.collection.findUniqueOrThrow({ where: { id: collectionId } }),
-    dead: await store.db.deadProperty.count(),
-  };
-}
+const snapshot = (collectionId: bigint) => writeSnapshot(store, { collections: [collectionId] });
 
 const privileges = (text: string) => [...text.matchAll(/<d:privilege><(?:d|c):([a-z-]+)\/><\/d:privilege>/g)].map((m) => m[1]).sort();
 

@@ -14,6 +14,7 @@ import { putItem } from '../../src/domain/items.ts';
 import { routeRecipient, type RoutedAddress } from '../../src/domain/routing.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { itemsOf, makeMailbox, type Mailbox } from '../helpers/robot-world.ts';
+import { writeSnapshot } from '../helpers/write-snapshot.ts';
 
 const { store } = await freshDatabase('inwrite');
 
@@ -39,17 +40,7 @@ function delivery(address: RoutedAddress, objects: Array<{ uid: string; text: st
 }
 
 /** Everything a delivery writes. */
-async function snapshot(box: Mailbox) {
-  const [items, changes, collection, owner, address, records] = await Promise.all([
-    itemsOf(store, box.collectionId),
-    store.db.change.count({ where: { collectionId: box.collectionId } }),
-    store.db.collection.findUniqueOrThrow({ where: { id: box.collectionId }, select: { changePosition: true } }),
-    store.db.user.findUniqueOrThrow({ where: { id: box.owner.id }, select: { usedBytes: true } }),
-    store.db.submissionAddress.findUniqueOrThrow({ where: { id: box.addressId }, select: { useCount: true } }),
-    store.db.inboundMessage.count({ where: { addressId: box.addressId } }),
-  ]);
-  return { items: items.map((i) => [i.uid, i.version, i.summary]), changes, position: collection.changePosition, used: owner.usedBytes, useCount: address.useCount, records };
-}
+const snapshot = (box: Mailbox) => writeSnapshot(store, { collections: [box.collectionId], users: [box.owner.id], addressId: box.addressId });
 
 /** A commit planned now, for the given UIDs and texts, as deliverToCollection would plan it. */
 async function plannedCommit(address: RoutedAddress, texts: Array<{ uid: string; text: string }>): Promise<DeliveryCommit> {
@@ -75,14 +66,14 @@ describe('mail delivery writes', () => {
     assert.deepEqual(summary.items.map((i) => i.action), ['create', 'create']);
     assert.ok(summary.recordId !== null);
     const after = await snapshot(box);
-    assert.deepEqual(after.items.map((i) => i[2]).sort(), ['First', 'Second']);
+    assert.deepEqual(after.items.map((i) => i.summary).sort(), ['First', 'Second']);
     assert.equal(after.position, before.position + 2n);
     const changes = await store.db.change.findMany({ where: { collectionId: box.collectionId }, orderBy: { position: 'asc' } });
     assert.deepEqual(changes.map((c) => [c.position, c.uid, c.changedFields]), [[before.position + 1n, a, 'created'], [before.position + 2n, b, 'created']]);
     assert.equal(after.records, before.records + 1);
     assert.equal(after.useCount, before.useCount + 1);
     const stored = await itemsOf(store, box.collectionId);
-    assert.equal(after.used, before.used + BigInt(stored.reduce((sum, i) => sum + i.sizeBytes, 0)));
+    assert.equal(after.usedBytes, before.usedBytes + BigInt(stored.reduce((sum, i) => sum + i.sizeBytes, 0)));
     const record = await store.db.inboundMessage.findUniqueOrThrow({ where: { id: summary.recordId! } });
     assert.equal(record.outcome, 'accepted');
   });
@@ -97,12 +88,12 @@ describe('mail delivery writes', () => {
     const summary = await deliverToCollection(store, delivery(address, [{ uid, text: event(uid, 'Final version', 1) }]));
     assert.deepEqual(summary.items.map((i) => i.action), ['update']);
     const after = await snapshot(box);
-    assert.deepEqual(after.items, [[uid, 2, 'Final version']]);
+    assert.deepEqual(after.items.map((i) => [i.uid, i.version, i.summary]), [[uid, 2, 'Final version']]);
     const last = await store.db.change.findFirstOrThrow({ where: { collectionId: box.collectionId }, orderBy: { position: 'desc' } });
     assert.equal(last.changedFields, 'summary');
     const [final] = await itemsOf(store, box.collectionId);
     assert.ok(final!.sizeBytes > draft!.sizeBytes);
-    assert.equal(after.used - before.used, BigInt(final!.sizeBytes - draft!.sizeBytes));
+    assert.equal(after.usedBytes - before.usedBytes, BigInt(final!.sizeBytes - draft!.sizeBytes));
   });
 
   it('creates one item and updates another from one message, in one transaction', async () => {
@@ -114,7 +105,7 @@ describe('mail delivery writes', () => {
     const summary = await deliverToCollection(store, delivery(address, [{ uid: fresh, text: event(fresh, 'Fresh') }, { uid: known, text: event(known, 'Known, moved', 1) }]));
     assert.deepEqual(summary.items.map((i) => [i.uid, i.action]), [[fresh, 'create'], [known, 'update']]);
     const after = await snapshot(box);
-    assert.deepEqual(after.items.map((i) => [i[0], i[1], i[2]]).sort(), [[fresh, 1, 'Fresh'], [known, 2, 'Known, moved']].sort());
+    assert.deepEqual(after.items.map((i) => [i.uid, i.version, i.summary]).sort(), [[fresh, 1, 'Fresh'], [known, 2, 'Known, moved']].sort());
     assert.equal(after.position, before.position + 2n);
     assert.equal(after.records, before.records + 1);
   });
@@ -185,7 +176,7 @@ describe('mail delivery writes', () => {
     await store.db.user.update({ where: { id: box.owner.id }, data: { quotaBytes: owner.usedBytes + 20n } });
     const summary = await deliverToCollection(store, delivery(address, [{ uid, text: event(uid, 'Shorter!', 1) }]));
     assert.deepEqual(summary.items.map((i) => i.action), ['update']);
-    assert.deepEqual((await snapshot(box)).items, [[uid, 2, 'Shorter!']]);
+    assert.deepEqual((await snapshot(box)).items.map((i) => [i.uid, i.version, i.summary]), [[uid, 2, 'Shorter!']]);
     // A new item of that size does not fit: the refusal is real.
     const other = uidOf();
     await assert.rejects(deliverToCollection(store, delivery(address, [{ uid: other, text: event(other, 'Another') }])), QuotaExceeded);

@@ -5,19 +5,11 @@ import { deleteItem, getItem, itemsInRange, putItem } from '../../src/domain/ite
 import { freshDatabase } from '../helpers/database.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { eventIcs, makeCollection, makeUser, todoIcs } from '../helpers/world.ts';
+import { writeSnapshot } from '../helpers/write-snapshot.ts';
 
 const { store } = await freshDatabase('items');
 
-/** Everything a write can touch, to prove a refused write changed nothing. */
-async function snapshot(collectionId: bigint, ownerId: bigint) {
-  const [items, changes, collection, owner] = await Promise.all([
-    store.db.item.findMany({ where: { collectionId }, orderBy: { id: 'asc' } }),
-    store.db.change.findMany({ where: { collectionId }, orderBy: { position: 'asc' } }),
-    store.db.collection.findUniqueOrThrow({ where: { id: collectionId }, select: { changePosition: true } }),
-    store.db.user.findUniqueOrThrow({ where: { id: ownerId }, select: { usedBytes: true } }),
-  ]);
-  return { items, changes, position: collection.changePosition, usedBytes: owner.usedBytes };
-}
+const snapshot = (collectionId: bigint, ownerId: bigint) => writeSnapshot(store, { collections: [collectionId], users: [ownerId] });
 
 describe('putItem', () => {
   it('stores the item, its indexed fields and one change row in one write', async () => {

@@ -11,6 +11,7 @@ import { dkimKey, fixedResolver, testDns } from '../helpers/dns.ts';
 import { compose, messageId } from '../helpers/mail.ts';
 import { inboundOf, itemsOf, makeMailbox, type Mailbox } from '../helpers/robot-world.ts';
 import { SmtpClient, sendOnce, startTestRobot } from '../helpers/smtp.ts';
+import { writeSnapshot } from '../helpers/write-snapshot.ts';
 
 const db = await freshDatabase('smtponce');
 const { store } = db;
@@ -30,17 +31,7 @@ const invitation = (box: Mailbox, id: string, uid = `once-${randomBytes(4).toStr
   });
 
 /** Everything a delivery writes, to prove a failed one wrote nothing. */
-async function snapshot(box: Mailbox) {
-  const [items, changes, collection, owner, address, inbound] = await Promise.all([
-    itemsOf(store, box.collectionId),
-    store.db.change.count({ where: { collectionId: box.collectionId } }),
-    store.db.collection.findUniqueOrThrow({ where: { id: box.collectionId }, select: { changePosition: true } }),
-    store.db.user.findUniqueOrThrow({ where: { id: box.owner.id }, select: { usedBytes: true } }),
-    store.db.submissionAddress.findUniqueOrThrow({ where: { id: box.addressId }, select: { useCount: true } }),
-    store.db.inboundMessage.count({ where: { addressId: box.addressId, outcome: 'accepted' } }),
-  ]);
-  return { items: items.length, changes, position: collection.changePosition, usedBytes: owner.usedBytes, useCount: address.useCount, accepted: inbound };
-}
+const snapshot = (box: Mailbox) => writeSnapshot(store, { collections: [box.collectionId], users: [box.owner.id], addressId: box.addressId });
 
 describe('duplicate delivery', () => {
   it('answers a retried message (same Message-ID, same address) 250 and changes nothing', async () => {
@@ -82,7 +73,7 @@ describe('duplicate delivery', () => {
       await Promise.all(clients.map((c) => c.close()));
     }
     const s = await snapshot(box);
-    assert.equal(s.items, 1);
+    assert.equal(s.items.length, 1);
     assert.equal(s.accepted, 1);
   });
 });
@@ -125,8 +116,8 @@ describe('a database failure in the middle of the delivery transaction', () => {
     const again = await sendOnce(flaky.port, 'organizer@partner.test', box.address, raw);
     assert.equal(again.response, '250 2.6.0 already delivered, nothing changed');
     const after = await snapshot(box);
-    assert.equal(after.items, 1);
-    assert.equal(after.changes, 1);
+    assert.equal(after.items.length, 1);
+    assert.equal(after.changes.length, 1);
     assert.equal(after.accepted, 1);
     assert.deepEqual((await inboundOf(store, box.addressId)).map((r) => r.outcome), ['accepted']);
   });
