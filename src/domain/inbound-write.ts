@@ -149,7 +149,7 @@ export interface DeliveryCommit {
 /** Step 2: the items, the record and the counters as one transaction; returns the inbound record's id. */
 export async function commitDelivery(store: Store, d: DeliveryCommit): Promise<bigint> {
   const also = recordStatements(d);
-  const { also: results } = await commitWrite(store, { actorUserId: d.ownerId, origin: 'email', steps: d.items, also });
+  const { also: results } = await commitWrite(store, { actorUserId: d.ownerId, origin: 'email', steps: d.items, also, positions: false });
   if ('release' in d.record) return d.record.release;
   return BigInt((results[0] as ResultSetHeader).insertId);
 }

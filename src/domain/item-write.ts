@@ -255,10 +255,12 @@ export interface Write {
   also?: Statement[];
   /** 'charge' for the server's own writes (a repair): the bytes are counted, never refused. */
   quota?: 'refuse' | 'charge';
+  /** False when the writer has no use for the steps' change positions (mail): one statement less in the batch. */
+  positions?: boolean;
 }
 
 export interface StepResult {
-  /** The change-log position of the step. */
+  /** The change-log position of the step (0n when the write asked for none). */
   position: bigint;
   version: number;
   etag: string;
@@ -272,7 +274,7 @@ export async function commitWrite(store: Store, write: Write): Promise<{ steps: 
   const results = await runWriteBatch(store.batchPool, statements, (err) => err instanceof StaleRead);
   const positions = positionsAt === null ? {} : ((results[positionsAt] as RowDataPacket[])[0] as Record<string, string>);
   return {
-    steps: write.steps.map((_, i) => ({ position: BigInt(positions[`s${i}`]!), ...versions[i]! })),
+    steps: write.steps.map((_, i) => ({ position: BigInt(positions[`s${i}`] ?? 0), ...versions[i]! })),
     also: results.slice(alsoAt, alsoAt + (write.also?.length ?? 0)),
   };
 }
@@ -353,7 +355,7 @@ function writeStatements(write: Write): { statements: Statement[]; versions: Arr
   }
   const alsoAt = out.length;
   out.push(...(write.also ?? []));
-  if (positionOf.length > 0) {
+  if (positionOf.length > 0 && write.positions !== false) {
     positionsAt = out.length;
     out.push({ sql: `SELECT ${positionOf.map((p, i) => `${p} AS s${i}`).join(', ')}`, params: [] });
   }
