@@ -79,6 +79,10 @@ async function account() {
   return { user, password: basic(user.email, PASSWORD), appPassword: basic(user.email, app.password), wrong: (i: number) => basic(user.email, `guess ${i}`) };
 }
 
+// One account for the routes that must not lock it; a fresh one for each route that does.
+// Made before any test starts, so its transaction does not queue behind the tests' requests.
+const regular = await account();
+
 describe('the routes under test', () => {
   it('are read from the routers: every CalDAV method and the API routes of each resource', () => {
     assert.ok(dav.length >= 11, dav.map((r) => r.method).join(' '));
@@ -95,9 +99,6 @@ describe('the routes under test', () => {
     }
   });
 });
-
-// One account for the routes that must not lock it; a fresh one for each route that does.
-const regular = await account();
 
 for (const route of routes) {
   const name = `${route.method} ${route.path}`;
