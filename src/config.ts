@@ -87,6 +87,8 @@ export interface SmtpConfig {
   spamMaxBytes: number;
   /** Confirmations sent to one recipient per hour at most (0: none at all). */
   confirmationsPerHour: number;
+  /** A message's reading (MIME, calendar data, date phrases) in a parse worker, at most; past it the worker is killed and the message refused (554 5.6.0). */
+  parseTimeoutMs: number;
 }
 
 /** A bad variable: the message names it and says what is wrong, in one line. */
@@ -126,6 +128,8 @@ export const DEFAULTS = {
   SMTP_MESSAGES_PER_HOUR: '2000',
   SMTP_TRUSTED_RELAYS: '',
   SMTP_TRUSTED_ARC_SEALERS: '',
+  // Honest mail is read in milliseconds: ten seconds is generous even on a loaded machine (README "SMTP robot").
+  SMTP_PARSE_TIMEOUT_MS: '10000',
   SPAM_REJECT_SCORE: '10',
   SPAM_QUARANTINE_SCORE: '5',
   SPAMD_DOWN: 'defer',
@@ -263,6 +267,7 @@ function smtpConfig(env: Env, mailDomain: string): SmtpConfig {
     spamdTimeoutMs: integer(env, 'SPAMD_TIMEOUT_MS', 100, 600_000),
     spamMaxBytes: integer(env, 'SPAM_MAX_BYTES', 1024, 100 * 1024 * 1024),
     confirmationsPerHour: integer(env, 'CONFIRMATIONS_PER_HOUR', 0, 10_000),
+    parseTimeoutMs: integer(env, 'SMTP_PARSE_TIMEOUT_MS', 100, 600_000),
   };
 }
 

@@ -60,3 +60,39 @@ export const MAX_RECURRENCE_COUNT = 10_000;
  * under that keeps every accepted object walkable.
  */
 export const MAX_RECURRENCE_DATES = 500;
+
+// Limits on an inbound message (src/mail/parse/): its MIME structure is
+// checked in one streaming pass before anything is decoded, and a message
+// beyond a structure limit is refused with 554 5.6.0. The slow text parsers
+// (html-to-text, email-reply-parser, chrono-node) are handed at most a
+// bounded prefix: what they produce is cut far shorter anyway (an item's
+// description keeps 16,000 characters), so more input buys nothing.
+/** Nesting of multiparts and attached messages; honest mail (a forward of a forward, signed) nests under 10. */
+export const MAX_MIME_DEPTH = 32;
+/** MIME parts in one message, attached messages' parts included. */
+export const MAX_MIME_PARTS = 500;
+/** One part's header block in bytes (every field counts at least 64 bytes, so at most 4,096 fields). */
+export const MAX_MIME_HEADER_BYTES = 256 * 1024;
+/** Header fields in one part's header block (a long Received chain with DKIM and ARC is about 100). */
+export const MAX_MIME_HEADER_FIELDS = 1_000;
+/** Calendar parts (text/calendar, .ics attachments, .ics inside TNEF) in one message. */
+export const MAX_CALENDAR_PARTS = 32;
+/** HTML characters converted to text or searched for JSON-LD; the rest is not read. */
+export const MAX_HTML_TO_TEXT_CHARS = 512 * 1024;
+/** Element nesting html-to-text follows; deeper content is left out. */
+export const MAX_HTML_DEPTH = 64;
+/** Body text characters kept from a message (before the reply and signature are cut away). */
+export const MAX_BODY_TEXT_CHARS = 256 * 1024;
+/** Subject characters searched for a date phrase (chrono-node). */
+export const MAX_DATE_PHRASE_CHARS = 500;
+/** A winmail.dat (TNEF) in bytes, and the attributes it may hold (the walk over them is linear). */
+export const MAX_TNEF_BYTES = 8 * 1024 * 1024;
+export const MAX_TNEF_ATTRIBUTES = 2_000;
+/**
+ * What node-tnef is given: only the attributes Tidings reads (attachment
+ * names and calendar files, the message's MAPI properties), at most this many
+ * bytes. node-tnef copies the rest of its buffer once per attribute, so its
+ * time grows with bytes times attributes: 64 attributes of a 1 MiB blob took
+ * 12 s here.
+ */
+export const MAX_TNEF_DECODE_BYTES = 64 * 1024;

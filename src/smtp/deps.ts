@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { ReturnMailSettings } from '../domain/bounces/return-mail.ts';
 import type { Logger } from '../log.ts';
 import type { MailSender } from '../mail/outgoing/outbox/sender.ts';
+import type { ParsePool } from '../mail/parse-pool.ts';
 import type { Store } from '../store/index.ts';
 import type { DnsResolver } from './authenticity.ts';
 import type { RateLimits } from './rate-limit.ts';
@@ -23,6 +24,8 @@ export interface RobotDeps {
   returnMail(): Promise<ReturnMailSettings>;
   /** DNS for SPF/DKIM/DMARC; tests inject fixed records. Absent: the system resolver. */
   resolver?: DnsResolver;
+  /** Reads each message in a worker thread under SMTP_PARSE_TIMEOUT_MS. */
+  parser: ParsePool;
   /** Client addresses whose Authentication-Results are believed. */
   isTrustedRelay(ip: string): boolean;
 }

@@ -10,12 +10,14 @@
 // address took the message, else the first refusal. Every refusal is
 // recorded for the address's owner (best effort: a database that is down
 // cannot record its own outage).
-import { createHash } from 'node:crypto';
 import { deliverToCollection, quarantineMessage, recordRefusal, type DeliverySummary, type InboundEnvelope } from '../domain/inbound.ts';
 import type { RoutedAddress } from '../domain/routing.ts';
 import { checkSenderPolicy } from '../domain/sender-policy.ts';
-import { readMail, type MailContent } from '../mail/parse/message.ts';
-import { planItems, type ItemPlan } from '../mail/plan.ts';
+import { InvalidInput } from '../domain/errors.ts';
+import type { MailSummary } from '../mail/parse/message.ts';
+import { ParseBusy, ParseTimeout } from '../mail/parse-pool.ts';
+import type { ItemPlan } from '../mail/plan.ts';
+import { messageKeys, type InboundRead } from '../mail/read-inbound.ts';
 import { checkAuthenticity } from './authenticity.ts';
 import { confirmDelivery } from './stages/confirm.ts';
 import type { RobotDeps } from './deps.ts';
@@ -34,21 +36,25 @@ export interface MessageFacts {
 type Target = MessageFacts['targets'][number];
 type Trace = Record<string, unknown>;
 
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** The 250 text, or throws the SmtpReply (or error) the sender gets. */
 export async function handleMessage(deps: RobotDeps, facts: MessageFacts): Promise<string> {
   const trace: Trace = {
     envelope: { mailFrom: facts.mailFrom, rcptTo: facts.targets.map((t) => t.rcptTo), remoteAddress: facts.remoteAddress, helo: facts.helo, size: facts.raw.length },
   };
-  let content: MailContent;
+  // The message is read, and its items planned for every address, in a parse
+  // worker under the time budget (parse-pool.ts): nothing in it runs here.
+  let read: InboundRead;
   try {
-    content = await readMail(facts.raw);
+    read = await deps.parser.read(facts.raw, facts.targets.map((t) => t.address));
   } catch (err) {
-    content = { subject: '', from: null, messageId: null, date: null, text: '', calendarParts: [], jsonLd: [], forwarded: false, headers: new Map(), headerNames: new Set(), notes: [] };
-    const unreadable = reply('unusable', `the message could not be read as MIME (${err instanceof Error ? err.message : String(err)})`);
-    throw await refuse(deps, facts.targets, envelopeMaker(facts, content), unreadable, trace, 'rejected');
+    if (!(err instanceof ParseTimeout || err instanceof ParseBusy)) throw err;
+    const failure = toSmtpError(err);
+    throw await refuse(deps, facts.targets, envelopeMaker(facts, UNREAD), failure, trace, failure.temporary ? 'deferred' : 'rejected');
   }
+  if ('unreadable' in read) throw await refuse(deps, facts.targets, envelopeMaker(facts, UNREAD), reply('unusable', read.unreadable.message), trace, 'rejected');
+  const content = read.summary;
+  const outcomes = new Map(facts.targets.map((t, i) => [t, read.plans[i]!]));
   const envelopeOf = envelopeMaker(facts, content);
   trace.message = { messageId: content.messageId, from: content.from?.address ?? null, subject: content.subject, date: content.date };
 
@@ -84,7 +90,9 @@ export async function handleMessage(deps: RobotDeps, facts: MessageFacts): Promi
   const plans = new Map<Target, ItemPlan>();
   for (const target of [...allowed]) {
     try {
-      plans.set(target, planItems(content, target.address, envelopeOf(target).dedupeKey));
+      const outcome = outcomes.get(target)!;
+      if ('refused' in outcome) throw new InvalidInput(outcome.refused.message, outcome.refused.reason);
+      plans.set(target, outcome.plan);
     } catch (err) {
       allowed.splice(allowed.indexOf(target), 1);
       const failure = toSmtpError(err, (e) => deps.log.error({ err: e, rcptTo: target.rcptTo }, 'planning failed'));
@@ -141,9 +149,11 @@ function acceptedText(summaries: Array<Pick<DeliverySummary, 'duplicate' | 'item
   return changed === 0 ? 'accepted, nothing changed (see the inbound record)' : `accepted, ${changed} item${changed === 1 ? '' : 's'} stored`;
 }
 
-function envelopeMaker(facts: MessageFacts, content: MailContent): (t: Target) => InboundEnvelope {
-  const messageId = content.messageId?.trim() || `<${sha256(facts.raw)}@no-message-id>`;
-  const dedupeKey = sha256(messageId.toLowerCase());
+/** What is known of a message that was not read: nothing but its bytes. */
+const UNREAD: MailSummary = { subject: '', from: null, messageId: null, date: null, forwarded: false, headers: new Map(), headerNames: new Set(), notes: [] };
+
+function envelopeMaker(facts: MessageFacts, content: MailSummary): (t: Target) => InboundEnvelope {
+  const { messageId, dedupeKey } = messageKeys(content.messageId, facts.raw);
   const headerFrom = content.from ? (content.from.name ? `${content.from.name} <${content.from.address}>` : content.from.address) : '';
   return (t) => ({ messageId, dedupeKey, mailFrom: facts.mailFrom, rcptTo: t.rcptTo, remoteAddress: facts.remoteAddress, headerFrom, subject: content.subject, sizeBytes: facts.raw.length });
 }

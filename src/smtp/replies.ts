@@ -5,6 +5,7 @@
 // temporary 451 4.3.0 so the sender retries: smtp-server's default for a
 // failed hook is a permanent 550, the mistake that loses mail.
 import { Forbidden, InvalidInput, NotFound, PreconditionFailed, QuotaExceeded } from '../domain/errors.ts';
+import { ParseBusy, ParseTimeout } from '../mail/parse-pool.ts';
 
 export interface Reply {
   code: number;
@@ -21,6 +22,7 @@ export const REPLIES = {
   notAllowed: { code: 550, enhanced: '5.7.1', text: 'sender not allowed' },
   spam: { code: 550, enhanced: '5.7.1', text: 'message refused as spam' },
   unusable: { code: 554, enhanced: '5.6.0', text: 'the message holds nothing that can become an item' },
+  notRead: { code: 554, enhanced: '5.6.0', text: 'the message was not read' },
   loop: { code: 554, enhanced: '5.4.6', text: 'mail loop detected' },
   tempFailure: { code: 451, enhanced: '4.3.0', text: 'temporary failure, please try again later' },
   tooManyConnections: { code: 421, enhanced: '4.7.0', text: 'too many connections from your address, try again later' },
@@ -79,6 +81,9 @@ export function toSmtpError(err: unknown, log?: (err: unknown) => void): SmtpRep
   if (err instanceof SmtpReply) return err;
   if (err instanceof QuotaExceeded) return reply('overQuota');
   if (err instanceof InvalidInput) return reply('unusable', err.message);
+  // Past the parse budget: permanent; every parse worker busy: our load, temporary (parse-pool.ts says why).
+  if (err instanceof ParseTimeout) return reply('notRead', err.why);
+  if (err instanceof ParseBusy) return reply('tempFailure', err.message);
   // The collection went away or the owner lost write access between RCPT and DATA.
   if (err instanceof NotFound) return reply('unknownRecipient');
   if (err instanceof Forbidden) return reply('disabled', err.message);

@@ -12,6 +12,7 @@ import { unsubscribeSecret } from '../domain/alerts/unsubscribe.ts';
 import type { ReturnMailSettings } from '../domain/bounces/return-mail.ts';
 import type { Logger } from '../log.ts';
 import type { MailSender } from '../mail/outgoing/outbox/sender.ts';
+import { ParsePool } from '../mail/parse-pool.ts';
 import type { Store } from '../store/index.ts';
 import type { DnsResolver } from './authenticity.ts';
 import { TidingsSmtpServer } from './connection.ts';
@@ -73,6 +74,7 @@ export async function startSmtpRobot(options: RobotOptions): Promise<SmtpRobot> 
     returnMail: returnMailSettings(options.store, config.mail),
     resolver: options.resolver,
     isTrustedRelay: trustedRelayCheck(smtp.trustedRelays),
+    parser: new ParsePool({ timeoutMs: smtp.parseTimeoutMs }),
   };
   const tls = smtp.tlsKeyFile && smtp.tlsCertFile ? { key: readFileSync(smtp.tlsKeyFile), cert: readFileSync(smtp.tlsCertFile) } : null;
   const server = new TidingsSmtpServer(
@@ -99,15 +101,23 @@ export async function startSmtpRobot(options: RobotOptions): Promise<SmtpRobot> 
     smtp.maxCommandsPerConnection,
   );
   server.on('error', (err) => options.log.warn({ err }, 'SMTP connection error'));
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(config.smtpPort, config.bindAddress, () => {
-      server.server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(config.smtpPort, config.bindAddress, () => {
+        server.server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await deps.parser.close();
+    throw err;
+  }
   return {
     port: (server.server.address() as net.AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.parser.close();
+    },
   };
 }

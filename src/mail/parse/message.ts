@@ -3,10 +3,15 @@
 // attachments), Outlook's TNEF (winmail.dat), forwarded messages attached as
 // message/rfc822 (searched the same way, a few levels deep), and the HTML
 // parts' schema.org JSON-LD. Plain text is kept for plain-mail items.
+// Every message (and every attached one) is first held to the MIME limits
+// (structure.ts); the text handed on is bounded (consts.ts). This runs in a
+// worker thread of the SMTP robot under a wall-clock budget (worker-pool.ts).
 import { simpleParser, type AddressObject, type Attachment, type ParsedMail } from 'mailparser';
+import { MAX_BODY_TEXT_CHARS, MAX_CALENDAR_PARTS, MAX_HTML_TO_TEXT_CHARS } from '../../consts.ts';
 import { decodeCalendarBytes } from '../../domain/calendar-limits.ts';
 import { htmlToText } from './html.ts';
 import { extractJsonLd } from './json-ld.ts';
+import { checkMimeStructure, mimeLimit, SPLITTER_OPTIONS } from './structure.ts';
 import { decodeTnef } from './tnef.ts';
 
 export interface CalendarPart {
@@ -35,6 +40,9 @@ export interface MailContent {
   notes: string[];
 }
 
+/** What the robot keeps of a message once its items are planned (read-inbound.ts): no bodies, no calendar text. */
+export type MailSummary = Omit<MailContent, 'text' | 'calendarParts' | 'jsonLd'>;
+
 const MAX_DEPTH = 3;
 const CALENDAR_TYPES = new Set(['text/calendar', 'application/ics', 'text/x-vcalendar', 'application/x-ics']);
 const TNEF_TYPES = new Set(['application/ms-tnef', 'application/vnd.ms-tnef']);
@@ -43,10 +51,25 @@ const FORWARD_SUBJECT = /^\s*(fwd?|fw|wg|tr|rv|doorst|vs|enc)\s*:/i;
 // Nothing here reads mailparser's text-as-HTML, and HTML becomes text by
 // html.ts (bodyText) rather than by mailparser: both off halve the parse's
 // CPU cost for a typical invitation (bench/smtp.bench.ts).
-const PARSER_OPTIONS = { skipImageLinks: true, skipTextLinks: true, skipTextToHtml: true, skipHtmlToText: true, maxHtmlLengthToParse: 2_000_000 };
+// The splitter's limits are passed on too (mailparser hands its options to
+// mailsplit), though structure.ts has already checked them.
+const PARSER_OPTIONS = {
+  skipImageLinks: true,
+  skipTextLinks: true,
+  skipTextToHtml: true,
+  skipHtmlToText: true,
+  maxHtmlLengthToParse: MAX_HTML_TO_TEXT_CHARS,
+  ...SPLITTER_OPTIONS,
+};
+
+/** mailparser over a message already held to the MIME limits. */
+async function parse(raw: Buffer): Promise<ParsedMail> {
+  await checkMimeStructure(raw);
+  return simpleParser(raw, PARSER_OPTIONS);
+}
 
 export async function readMail(raw: Buffer): Promise<MailContent> {
-  const mail = await simpleParser(raw, PARSER_OPTIONS);
+  const mail = await parse(raw);
   const content: MailContent = {
     subject: (mail.subject ?? '').trim(),
     from: firstAddress(mail.from),
@@ -61,6 +84,7 @@ export async function readMail(raw: Buffer): Promise<MailContent> {
     notes: [],
   };
   await walk(mail, content, 0, '');
+  if (content.calendarParts.length > MAX_CALENDAR_PARTS) throw mimeLimit(`the message has more than ${MAX_CALENDAR_PARTS} calendar parts`);
   return content;
 }
 
@@ -69,14 +93,15 @@ function firstAddress(from: AddressObject | undefined): MailContent['from'] {
   return first?.address ? { address: first.address.toLowerCase(), name: first.name ?? '' } : null;
 }
 
+/** The body as text, at most MAX_BODY_TEXT_CHARS of it (an item's description keeps far less). */
 function bodyText(mail: ParsedMail): string {
-  if (mail.text && mail.text.trim() !== '') return mail.text;
-  if (typeof mail.html === 'string' && mail.html !== '') return htmlToText(mail.html);
+  if (mail.text && mail.text.trim() !== '') return mail.text.slice(0, MAX_BODY_TEXT_CHARS);
+  if (typeof mail.html === 'string' && mail.html !== '') return htmlToText(mail.html).slice(0, MAX_BODY_TEXT_CHARS);
   return '';
 }
 
 async function walk(mail: ParsedMail, content: MailContent, depth: number, prefix: string): Promise<void> {
-  if (typeof mail.html === 'string') content.jsonLd.push(...extractJsonLd(mail.html, content.notes));
+  if (typeof mail.html === 'string') content.jsonLd.push(...extractJsonLd(mail.html.slice(0, MAX_HTML_TO_TEXT_CHARS), content.notes));
   for (const attachment of mail.attachments) {
     const type = attachment.contentType.toLowerCase();
     const name = (attachment.filename ?? '').toLowerCase();
@@ -87,7 +112,7 @@ async function walk(mail: ParsedMail, content: MailContent, depth: number, prefi
       await readTnef(attachment, content, label);
     } else if (type === 'message/rfc822' && depth < MAX_DEPTH) {
       content.forwarded = true;
-      const inner = await simpleParser(attachment.content, PARSER_OPTIONS);
+      const inner = await parse(attachment.content);
       if (content.text.trim() === '') content.text = bodyText(inner);
       await walk(inner, content, depth + 1, `${prefix}forwarded: `);
     }
@@ -103,7 +128,7 @@ async function readTnef(attachment: Attachment, content: MailContent, label: str
   for (const file of tnef.attachments) {
     if (/\.(ics|vcs)$/i.test(file.name)) content.calendarParts.push(calendarPart(`${label}: ${file.name}`, file.content));
   }
-  if (content.text.trim() === '' && tnef.body) content.text = tnef.body;
+  if (content.text.trim() === '' && tnef.body) content.text = tnef.body.slice(0, MAX_BODY_TEXT_CHARS);
   content.notes.push(`${label}: TNEF with ${tnef.attachments.length} attachment(s)`);
 }
 

@@ -18,7 +18,7 @@
 import { confirmationMessage, type ConfirmedAction } from '../../mail/outgoing/compose/confirmation.ts';
 import { isSuspended } from '../../domain/bounces/bounces.ts';
 import { describeDelivered, type DeliverySummary } from '../../domain/inbound.ts';
-import type { MailContent } from '../../mail/parse/message.ts';
+import type { MailSummary } from '../../mail/parse/message.ts';
 import type { AuthVerdict } from '../authenticity.ts';
 import type { RobotDeps } from '../deps.ts';
 import type { MessageFacts } from '../inbound-message.ts';
@@ -54,7 +54,7 @@ export function whyNoAutoReply(facts: ConfirmationFacts): string | null {
 
 export interface ConfirmInput {
   facts: MessageFacts;
-  content: MailContent;
+  content: MailSummary;
   auth: AuthVerdict;
   target: MessageFacts['targets'][number];
   summary: DeliverySummary;
