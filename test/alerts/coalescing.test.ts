@@ -17,7 +17,7 @@ import { freshDatabase } from '../helpers/database.ts';
 import { TEST_AUDIT, eventIcs, makeCollection } from '../helpers/world.ts';
 
 const db = await freshDatabase('alerts_coalesce');
-const world = alertWorld(db);
+const world = await alertWorld(db);
 const { store } = db;
 const WINDOW = 120_000;
 

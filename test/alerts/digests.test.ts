@@ -17,7 +17,7 @@ import { freshDatabase } from '../helpers/database.ts';
 import { TEST_AUDIT, eventIcs, makeCollection } from '../helpers/world.ts';
 
 const db = await freshDatabase('digests');
-const world = alertWorld(db);
+const world = await alertWorld(db);
 const { store } = db;
 
 const person = (name: string, timeZone: string) => createUser(store, { email: `${name}@example.com`, password: 'correct horse battery', displayName: name, timeZone }, TEST_AUDIT);

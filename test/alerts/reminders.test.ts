@@ -16,7 +16,7 @@ import { freshDatabase } from '../helpers/database.ts';
 import { TEST_AUDIT, eventIcs, makeCollection } from '../helpers/world.ts';
 
 const db = await freshDatabase('reminders');
-const world = alertWorld(db);
+const world = await alertWorld(db);
 const { store } = db;
 const owner = await createUser(store, { email: 'owner@example.com', password: 'correct horse battery', displayName: 'Olga', timeZone: 'Europe/Berlin' }, TEST_AUDIT);
 const bob = await createUser(store, { email: 'bob@example.com', password: 'correct horse battery', displayName: 'Bob', timeZone: 'Europe/Berlin' }, TEST_AUDIT);

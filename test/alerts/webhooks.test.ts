@@ -19,7 +19,7 @@ import { RECEIVER_CERT, startHttpsReceiver, testGuard } from '../helpers/https-r
 import { TEST_AUDIT, eventIcs, makeCollection } from '../helpers/world.ts';
 
 const db = await freshDatabase('webhooks');
-const world = alertWorld(db, { OUTBOX_RETRY_BASE_SECONDS: '30', OUTBOX_MAX_ATTEMPTS: '4' });
+const world = await alertWorld(db, { OUTBOX_RETRY_BASE_SECONDS: '30', OUTBOX_MAX_ATTEMPTS: '4' });
 const { store } = db;
 const receiver = await startHttpsReceiver();
 after(() => receiver.close());

@@ -23,7 +23,7 @@ import { makeCollection, makeUser, TEST_AUDIT } from '../helpers/world.ts';
 
 const db = await freshDatabase('sysaddr');
 const { store } = db;
-const world = alertWorld(db);
+const world = await alertWorld(db);
 const DOMAIN = 'tidings.example';
 const signal = new AbortController().signal;
 

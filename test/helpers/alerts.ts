@@ -1,18 +1,17 @@
 // Builders for alert and outbox tests: a job context on a test database with
 // a clock the test moves, a real mailer (.eml files in a temp folder, or a
 // relay such as the SMTP sink), and small readers of what came out.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
 import { pino } from 'pino';
-import { loadMailTemplates } from '../../src/mail/outgoing/templates.ts';
 import { loadConfig } from '../../src/config.ts';
-import { PUBLIC_ADDRESSES_ONLY } from '../../src/domain/webhooks/address-policy.ts';
-import { systemResolve } from '../../src/domain/webhooks/webhooks.ts';
-import type { JobContext } from '../../src/jobs/context.ts';
-import { createMailer } from '../../src/mail/outgoing/outbox/mailer.ts';
+import { buildJobContext, type JobContext } from '../../src/jobs/context.ts';
+import { run as runAlertFanout } from '../../src/jobs/alert-fanout.ts';
+import { run as runOutboxDelivery } from '../../src/jobs/outbox-delivery.ts';
+import { readEmlFiles as readEml, type EmlFile as Eml } from './outbox-files.ts';
 import type { Store } from '../../src/store/index.ts';
 import { mysqlRunner } from '../../src/store/sql.ts';
 import { enqueueMessages } from '../../src/domain/outbox/enqueue.ts';
@@ -47,7 +46,7 @@ export interface AlertWorld {
 }
 
 /** A job context on `db` (call at a test file's top level: it registers cleanup with after()); env overrides the configuration (OUTBOUND_SMTP_URL, budgets ...). */
-export function alertWorld(db: TestDatabase, env: Record<string, string> = {}, clock: TestClock = testClock()): AlertWorld {
+export async function alertWorld(db: TestDatabase, env: Record<string, string> = {}, clock: TestClock = testClock()): Promise<AlertWorld> {
   const outboxDir = mkdtempSync(path.join(tmpdir(), 'tidings-outbox-'));
   after(() => rmSync(outboxDir, { recursive: true, force: true }));
   const config = loadConfig({
@@ -59,36 +58,13 @@ export function alertWorld(db: TestDatabase, env: Record<string, string> = {}, c
     ALERT_COALESCE_SECONDS: '120',
     ...env,
   });
-  const ctx: JobContext = {
-    store: db.store,
-    config,
-    log: pino({ level: 'silent' }),
-    now: clock.now,
-    mailer: createMailer({ mailDomain: config.mailDomain, outboundSmtpUrl: config.outboundSmtpUrl, mail: config.mail }),
-    templates: loadMailTemplates(),
-    alertSettings: { mailDomain: config.mailDomain, publicUrl: config.publicUrl, unsubscribeSecret: TEST_SECRET },
-    webhookGuard: { policy: PUBLIC_ADDRESSES_ONLY, resolve: systemResolve },
-    workerId: `test:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
-  };
+  // The service's own context (buildJobContext), with the test's clock.
+  const ctx: JobContext = { ...(await buildJobContext({ config, store: db.store, log: pino({ level: 'silent' }) })), now: clock.now };
   after(() => ctx.mailer.close());
   return { ctx, clock, outboxDir, store: db.store };
 }
 
-export interface EmlFile {
-  file: string;
-  raw: string;
-  mail: ParsedMail;
-}
-
-export async function readEmlFiles(dir: string): Promise<EmlFile[]> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
-  return Promise.all(
-    files.map(async (f) => {
-      const raw = readFileSync(path.join(dir, f), 'utf8');
-      return { file: f, raw, mail: await simpleParser(raw) };
-    }),
-  );
-}
+export { readEmlFiles, type EmlFile } from './outbox-files.ts';
 
 /** A header field's raw value, unfolded (mailparser turns some fields into objects). */
 export function header(mail: ParsedMail, name: string): string {
@@ -104,4 +80,18 @@ export async function outboxRows(store: Store): Promise<Array<{ id: bigint; kind
 /** Queues simple messages straight into the outbox, as a cause's transaction would. */
 export async function queueMessages(store: Store, mailDomain: string, recipients: string[], now = new Date()) {
   return enqueueMessages(mysqlRunner(store.pool), mailDomain, recipients.map((to, i) => ({ kind: 'notice', to, subject: `Test ${i} for ${to}`, text: `Hello ${to}` })), now);
+}
+
+/**
+ * One alert round: moves the test clock `stepMs` past both the real time and
+ * the clock's own (so the coalescing window has passed), runs the fan-out,
+ * delivers the outbox, and returns the .eml files not named in `except`.
+ */
+export async function alertRound(world: AlertWorld, opts: { stepMs?: number; except?: ReadonlySet<string> } = {}): Promise<Eml[]> {
+  const signal = new AbortController().signal;
+  const ahead = Math.max(0, world.clock.now().getTime() - Date.now());
+  world.clock.set(new Date(Date.now() + ahead + (opts.stepMs ?? 10 * 60_000)));
+  await runAlertFanout(world.ctx, signal);
+  await runOutboxDelivery(world.ctx, signal);
+  return readEml(world.outboxDir, opts.except);
 }

@@ -11,22 +11,22 @@ export interface EmlFile {
 }
 
 /**
- * The .eml file names in `dir`, sorted by name: <UTC second>-<outbox id>-<kind>.eml
- * (src/mail/outgoing/outbox/eml-files.ts), so by the second written, then by
- * the outbox id as a number (the id is not zero-padded: as text 10 sorts before 9).
+ * The .eml file names in `dir` in the order their messages were queued: by
+ * the outbox id in <UTC second>-<outbox id>-<kind>.eml
+ * (src/mail/outgoing/outbox/eml-files.ts), as a number (it is not
+ * zero-padded: as text 10 sorts before 9), not by the second they were sent.
  */
 export function emlFileNames(dir: string): string[] {
-  const key = (f: string) => {
-    const [stamp = '', id = '0'] = f.split('-');
-    return { stamp, id: /^\d+$/.test(id) ? BigInt(id) : 0n };
+  const id = (f: string) => {
+    const part = f.split('-')[1] ?? '';
+    return /^\d+$/.test(part) ? BigInt(part) : 0n;
   };
   return readdirSync(dir)
     .filter((f) => f.endsWith('.eml'))
     .sort((a, b) => {
-      const x = key(a);
-      const y = key(b);
-      if (x.stamp !== y.stamp) return x.stamp < y.stamp ? -1 : 1;
-      if (x.id !== y.id) return x.id < y.id ? -1 : 1;
+      const x = id(a);
+      const y = id(b);
+      if (x !== y) return x < y ? -1 : 1;
       return a < b ? -1 : a > b ? 1 : 0;
     });
 }

@@ -2,12 +2,13 @@
 // (nodemailer's SMTPConnection) that returns the exact reply lines. The robot
 // queues its confirmations in the real outbox (OutboxSender); outbox() runs
 // the real delivery pass (the .eml mailer) and returns what it wrote.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { pino } from 'pino';
+import { emlFileNames } from './outbox-files.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { deliverOutbox } from '../../src/mail/outgoing/outbox/delivery.ts';
 import { createMailer } from '../../src/mail/outgoing/outbox/mailer.ts';
@@ -47,12 +48,7 @@ export async function startTestRobot(store: Store, resolver: DnsResolver, env: R
     outboxDir,
     outbox: async () => {
       await deliverOutbox({ pool: store.pool, mailer, workerId: `test-robot:${process.pid}`, now: () => new Date(), maxAttempts: 1, retryBaseSeconds: 60 });
-      // Files are named <UTC second>-<outbox id>-<kind>.eml: sort by the id, not the name, for the order they were queued.
-      const id = (f: string) => Number(f.split('-')[1]);
-      return readdirSync(outboxDir)
-        .filter((f) => f.endsWith('.eml'))
-        .sort((a, b) => id(a) - id(b))
-        .map((f) => readFileSync(path.join(outboxDir, f), 'utf8'));
+      return emlFileNames(outboxDir).map((f) => readFileSync(path.join(outboxDir, f), 'utf8'));
     },
   };
 }

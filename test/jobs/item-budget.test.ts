@@ -15,7 +15,7 @@ import { freshDatabase } from '../helpers/database.ts';
 import { TEST_AUDIT, makeCollection } from '../helpers/world.ts';
 
 const db = await freshDatabase('item_budget');
-const world = alertWorld(db, {}, testClock('2026-12-01T09:46:00Z'));
+const world = await alertWorld(db, {}, testClock('2026-12-01T09:46:00Z'));
 const { store } = db;
 const signal = new AbortController().signal;
 const owner = await createUser(store, { email: 'owner@example.com', password: 'correct horse battery' }, TEST_AUDIT);

@@ -15,7 +15,7 @@ import { TEST_AUDIT, eventIcs, makeCollection } from '../helpers/world.ts';
 
 const db = await freshDatabase('jobs');
 // A zero coalescing window and the real clock: the scheduled jobs do it all.
-const world = alertWorld(db, { ALERT_COALESCE_SECONDS: '0' }, { now: () => new Date(), set: () => undefined, advance: () => undefined });
+const world = await alertWorld(db, { ALERT_COALESCE_SECONDS: '0' }, { now: () => new Date(), set: () => undefined, advance: () => undefined });
 
 async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
   // A bound against hanging forever, not a timing assertion.

@@ -15,7 +15,7 @@ import { startSmtpSink } from '../helpers/smtp-sink.ts';
 const db = await freshDatabase('outbox');
 const sink = await startSmtpSink();
 after(() => sink.close());
-const world = alertWorld(db, { OUTBOUND_SMTP_URL: sink.url, OUTBOX_MAX_ATTEMPTS: '3', OUTBOX_RETRY_BASE_SECONDS: '60' });
+const world = await alertWorld(db, { OUTBOUND_SMTP_URL: sink.url, OUTBOX_MAX_ATTEMPTS: '3', OUTBOX_RETRY_BASE_SECONDS: '60' });
 const { store } = db;
 const DAY = 86_400_000;
 

@@ -24,7 +24,7 @@ writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
 const publicBase64 = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
 
 const db = await freshDatabase('dkim');
-const world = alertWorld(db, { DKIM_PRIVATE_KEY_FILE: keyFile, DKIM_SELECTOR: 'mail2026' });
+const world = await alertWorld(db, { DKIM_PRIVATE_KEY_FILE: keyFile, DKIM_SELECTOR: 'mail2026' });
 
 const resolver = async (name: string, type: string) => {
   if (type === 'TXT' && name === 'mail2026._domainkey.tidings.example') return [[`v=DKIM1; k=rsa; p=${publicBase64}`]];

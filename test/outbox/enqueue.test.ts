@@ -12,7 +12,7 @@ import { alertWorld, header, readEmlFiles } from '../helpers/alerts.ts';
 import { freshDatabase } from '../helpers/database.ts';
 
 const db = await freshDatabase('enqueue');
-const world = alertWorld(db);
+const world = await alertWorld(db);
 const { store } = db;
 
 describe('the outbox in its cause\'s transaction', () => {

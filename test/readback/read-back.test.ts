@@ -16,16 +16,12 @@
 //
 // READBACK_TABLE=1 prints the whole table (✓ / ✗ per cell) when the file ends.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { simpleParser } from 'mailparser';
 import { shareCollection } from '../../src/domain/collections.ts';
 import { exportUser } from '../../src/domain/export.ts';
 import { createFeed } from '../../src/domain/feeds.ts';
-import { run as fanout } from '../../src/jobs/alert-fanout.ts';
-import { run as deliverOutbox } from '../../src/jobs/outbox-delivery.ts';
-import { alertWorld, header } from '../helpers/alerts.ts';
+import { alertRound, alertWorld, header } from '../helpers/alerts.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { CALDAV, DavClient, propText, startServer } from '../helpers/dav.ts';
 import { dkimKey, fixedResolver, testDns } from '../helpers/dns.ts';
@@ -41,8 +37,7 @@ const db = await freshDatabase('readback');
 const { store } = db;
 const base = await startServer(store);
 const robot = await startTestRobot(store, fixedResolver(testDns(dkimKey())));
-const alerts = alertWorld(db);
-const signal = new AbortController().signal;
+const alerts = await alertWorld(db);
 
 // One owner; one collection per write path, each shared with a reader (who
 // gets the alerts: one's own changes are never alerted) and with a feed.
@@ -171,15 +166,10 @@ const READ_PATHS: Array<[string, (r: ReadContext) => Promise<string>, { expanded
 
 /** Runs the alert fan-out past the coalescing window and delivers; the new messages' attachments by collection. */
 const alertFilesSeen = new Set<string>();
-async function alertRound(): Promise<Map<bigint, string>> {
-  const ahead = Math.max(0, alerts.clock.now().getTime() - Date.now());
-  alerts.clock.set(new Date(Date.now() + ahead + 10 * 60_000));
-  await fanout(alerts.ctx, signal);
-  await deliverOutbox(alerts.ctx, signal);
+async function alertAttachments(): Promise<Map<bigint, string>> {
   const out = new Map<bigint, string>();
-  for (const file of readdirSync(alerts.outboxDir).filter((f) => f.endsWith('.eml') && !alertFilesSeen.has(f))) {
+  for (const { file, mail } of await alertRound(alerts, { except: alertFilesSeen })) {
     alertFilesSeen.add(file);
-    const mail = await simpleParser(readFileSync(path.join(alerts.outboxDir, file)));
     const collection = /^"[^"]*" <c(\d+)\.alerts\./.exec(header(mail, 'list-id'))?.[1];
     const ics = mail.attachments.find((a) => a.contentType === 'text/calendar');
     if (collection && ics) out.set(BigInt(collection), ics.content.toString('utf8'));
@@ -224,7 +214,7 @@ describe('what goes in comes out: every write path × every read path', () => {
       table.set(entry.shape, cells);
       const written: Array<[string, Target, string]> = [];
       for (const [name, t, write] of WRITE_PATHS) written.push([name, t, await write(entry, text)]);
-      const alertIcs = await alertRound();
+      const alertIcs = await alertAttachments();
       const failures: string[] = [];
       for (const [writeName, t, href] of written) {
         for (const [readName, read, opts] of READ_PATHS) {
