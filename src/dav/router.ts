@@ -12,7 +12,7 @@ import { allowedMethods, notAllowed } from './methods/allow.ts';
 import { METHODS } from './methods/index.ts';
 import { DAV_COMPLIANCE, options } from './methods/options.ts';
 import { resolve } from './resolve.ts';
-import { createThrottle } from './throttle.ts';
+import { createThrottle } from '../domain/limits.ts';
 import { el, errorBody } from './xml/multistatus.ts';
 import { CALDAV } from './xml/names.ts';
 

@@ -7,7 +7,7 @@ import type { MailSender } from '../mail/outgoing/outbox/sender.ts';
 import type { ParsePool } from '../mail/parse-pool.ts';
 import type { Store } from '../store/index.ts';
 import type { DnsResolver } from './authenticity.ts';
-import type { RateLimits } from './rate-limit.ts';
+import type { RateLimits } from '../domain/limits.ts';
 import type { SpamdClient } from './spamd.ts';
 
 export interface RobotDeps {

@@ -21,7 +21,7 @@ import { onConnect } from './hooks/connect.ts';
 import { onData } from './hooks/data.ts';
 import { onMailFrom } from './hooks/mail-from.ts';
 import { onRcptTo } from './hooks/rcpt-to.ts';
-import { createRateLimits } from './rate-limit.ts';
+import { createRateLimits } from '../domain/limits.ts';
 import { SpamdClient } from './spamd.ts';
 
 export interface SmtpRobot {

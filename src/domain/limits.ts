@@ -1,9 +1,20 @@
-// Per-client-IP limits on connections and messages, and per-recipient limits
-// on confirmations, counted in the database by the one limiter factory
-// (store/rate-limits.ts) so that every instance behind the load balancer
-// counts together (DESIGN.md "Scaling out").
+// The budgets every adapter spends, in one home: CalDAV requests per user,
+// SMTP connections and messages per client address, confirmations per
+// recipient. Each is counted in the database by the one limiter factory
+// (store/rate-limits.ts), so every instance behind a load balancer counts
+// together (DESIGN.md "Scaling out"). The failed-login limits live with the
+// login rule (auth/login.ts), on the same factory.
 import { createBudget } from '../store/rate-limits.ts';
 import type { Store } from '../store/index.ts';
+
+/** Answers null (go ahead) or the seconds to wait. */
+export type Throttle = (userId: bigint) => Promise<number | null>;
+
+/** CalDAV requests per user per minute (DAV_RATE_LIMIT); no-op when perMinute is 0. */
+export function createThrottle(store: Store, perMinute: number): Throttle {
+  const budget = createBudget(store, 'dav', perMinute, 60);
+  return (userId) => budget(String(userId));
+}
 
 export interface SmtpLimits {
   connectionsPerMinute: number;
@@ -25,6 +36,7 @@ export interface RateLimits {
   confirmation: Limit;
 }
 
+/** The SMTP robot's limits: per client address (connections, messages) and per recipient (confirmations). */
 export function createRateLimits(store: Store, limits: SmtpLimits): RateLimits {
   return {
     connection: limiter(store, 'smtp-conn', limits.connectionsPerMinute, 60),
