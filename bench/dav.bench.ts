@@ -25,7 +25,7 @@ import { createUser } from '../src/domain/accounts.ts';
 import { SYSTEM } from '../src/domain/audit.ts';
 import { createCollection } from '../src/domain/collections.ts';
 import { putItem } from '../src/domain/items.ts';
-import { createApp } from '../src/http/app.ts';
+import { createApp } from '../src/web-server.ts';
 import { listen, type RunningServer } from '../src/http/server.ts';
 import { createLogger } from '../src/log.ts';
 import { openStore } from '../src/store/index.ts';

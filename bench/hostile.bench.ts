@@ -30,7 +30,7 @@ import { createCollectionAddress } from '../src/domain/addresses.ts';
 import { SYSTEM } from '../src/domain/audit.ts';
 import { createCollection } from '../src/domain/collections.ts';
 import { putItem } from '../src/domain/items.ts';
-import { createApp } from '../src/http/app.ts';
+import { createApp } from '../src/web-server.ts';
 import { listen } from '../src/http/server.ts';
 import { OutboxSender } from '../src/mail/outgoing/outbox/sender.ts';
 import { startSmtpRobot } from '../src/smtp/server.ts';

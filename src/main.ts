@@ -1,7 +1,7 @@
 // Composition root: config -> store -> servers -> jobs. Nothing else.
 import type { Config } from './config.ts';
 import { EventLoopWatchdog } from './event-loop-watchdog.ts';
-import { createApp } from './http/app.ts';
+import { createApp } from './web-server.ts';
 import { listen } from './http/server.ts';
 import { buildJobContext } from './jobs/context.ts';
 import { startJobs } from './jobs/scheduler.ts';

@@ -32,7 +32,7 @@ function sendError(req: Request, res: Response, err: DavError): void {
 /**
  * The web server's one login step (HTTP Basic through the domain's login rule,
  * refusals as 401/403/429 with their headers), handed in by the composition
- * (src/http/app.ts) so that this adapter imports no other.
+ * (src/web-server.ts) so that this adapter imports no other.
  */
 export type DavLogin = (req: Request) => Promise<{ ok: true; user: AuthenticatedUser } | { ok: false; failure: { status: number; message: string; headers: Record<string, string> } }>;
 

@@ -9,7 +9,7 @@ import { createUser } from '../../src/domain/accounts.ts';
 import { handleBounce } from '../../src/domain/bounces/bounces.ts';
 import { shareCollection } from '../../src/domain/collections.ts';
 import { PUBLIC_ADDRESSES_ONLY } from '../../src/domain/webhooks/address-policy.ts';
-import { createApp } from '../../src/http/app.ts';
+import { createApp } from '../../src/web-server.ts';
 import { listen } from '../../src/http/server.ts';
 import { TEST_SECRET, queueMessages } from '../helpers/alerts.ts';
 import { runCli } from '../helpers/cli.ts';

@@ -11,7 +11,7 @@ import { getSubscription, setSubscription } from '../../src/domain/alerts/subscr
 import { unsubscribeToken, verifyUnsubscribeToken } from '../../src/domain/alerts/unsubscribe.ts';
 import { receiveReturnMail } from '../../src/domain/bounces/return-mail.ts';
 import { shareCollection } from '../../src/domain/collections.ts';
-import { createApp } from '../../src/http/app.ts';
+import { createApp } from '../../src/web-server.ts';
 import { listen } from '../../src/http/server.ts';
 import { TEST_SECRET } from '../helpers/alerts.ts';
 import { freshDatabase } from '../helpers/database.ts';

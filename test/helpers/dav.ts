@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { createApp } from '../../src/http/app.ts';
+import { createApp } from '../../src/web-server.ts';
 import { listen } from '../../src/http/server.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Store } from '../../src/store/index.ts';

@@ -2,7 +2,7 @@
 // "hooks.test" (test/fixtures/webhook-receiver-*.pem, valid until 2126), and
 // the test-only webhook guard that lets deliveries reach it. Production
 // cannot enable this: the service always builds its guard from
-// PUBLIC_ADDRESSES_ONLY (src/jobs/context.ts, src/http/app.ts) and no
+// PUBLIC_ADDRESSES_ONLY (src/jobs/context.ts, src/web-server.ts) and no
 // configuration variable changes that; only code that passes this guard in,
 // as these tests do, can reach a loopback address.
 import https from 'node:https';

@@ -10,7 +10,7 @@ import type { Express } from 'express';
 import { loadConfig } from '../../src/config.ts';
 import { METHODS } from '../../src/dav/methods/index.ts';
 import { createAppPassword } from '../../src/domain/app-passwords.ts';
-import { createApp } from '../../src/http/app.ts';
+import { createApp } from '../../src/web-server.ts';
 import { createLogger } from '../../src/log.ts';
 import { freshDatabase } from '../helpers/database.ts';
 import { basic, PASSWORD, startServer } from '../helpers/dav.ts';

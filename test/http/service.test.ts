@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { createApp } from '../../src/http/app.ts';
+import { createApp } from '../../src/web-server.ts';
 import { listen } from '../../src/http/server.ts';
 import { createLogger } from '../../src/log.ts';
 import { openStore } from '../../src/store/index.ts';

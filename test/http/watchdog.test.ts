@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { EventLoopWatchdog, routeName } from '../../src/event-loop-watchdog.ts';
-import { createApp } from '../../src/http/app.ts';
+import { createApp } from '../../src/web-server.ts';
 import { listen } from '../../src/http/server.ts';
 import { PASSWORD } from '../helpers/dav.ts';
 import { freshDatabase } from '../helpers/database.ts';

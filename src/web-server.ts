@@ -1,26 +1,28 @@
-// The Express application: health endpoints, CalDAV under /dav (found from
-// /.well-known/caldav), subscription feeds, and the JSON API; the web UI
-// mounts here in its own module later.
+// The web server's composition (beside main.ts, not inside an adapter): the
+// Express application with the health endpoints, and the adapters it mounts:
+// CalDAV under /dav (found from / and /.well-known/caldav), subscription
+// feeds, unsubscribe pages and the JSON API, all behind one login step. It
+// lives here so that no adapter imports another; the web UI mounts here too.
 import express, { type Express } from 'express';
-import { loadConfig, type Config } from '../config.ts';
-import { routeName, type EventLoopWatchdog } from '../event-loop-watchdog.ts';
-import { createDavRouter } from '../dav/router.ts';
-import type { Logger } from '../log.ts';
-import { LoginVerifier } from '../domain/auth/login.ts';
-import { ping, type Store } from '../store/index.ts';
-import { PUBLIC_ADDRESSES_ONLY } from '../domain/webhooks/address-policy.ts';
-import { systemResolve, type WebhookGuard } from '../domain/webhooks/webhooks.ts';
-import { createAdminBouncesRouter } from './api/admin-bounces.ts';
-import { createAdminOutboxRouter } from './api/admin-outbox.ts';
-import { createAlertSettingsRouter } from './api/alert-settings.ts';
-import { createAppPasswordsRouter } from './api/app-passwords.ts';
-import { createInboundMailRouter } from './api/inbound-mail.ts';
-import { requireLogin } from './api/login.ts';
-import { problem } from './api/problem.ts';
-import { createWebhooksRouter } from './api/webhooks.ts';
-import { createFeedsRouter } from './feeds.ts';
-import { httpLogin } from './middleware/basic-auth.ts';
-import { createUnsubscribeRouter } from './unsubscribe.ts';
+import { loadConfig, type Config } from './config.ts';
+import { routeName, type EventLoopWatchdog } from './event-loop-watchdog.ts';
+import { createDavRouter } from './dav/router.ts';
+import type { Logger } from './log.ts';
+import { LoginVerifier } from './domain/auth/login.ts';
+import { ping, type Store } from './store/index.ts';
+import { PUBLIC_ADDRESSES_ONLY } from './domain/webhooks/address-policy.ts';
+import { systemResolve, type WebhookGuard } from './domain/webhooks/webhooks.ts';
+import { createAdminBouncesRouter } from './http/api/admin-bounces.ts';
+import { createAdminOutboxRouter } from './http/api/admin-outbox.ts';
+import { createAlertSettingsRouter } from './http/api/alert-settings.ts';
+import { createAppPasswordsRouter } from './http/api/app-passwords.ts';
+import { createInboundMailRouter } from './http/api/inbound-mail.ts';
+import { requireLogin } from './http/api/login.ts';
+import { problem } from './http/api/problem.ts';
+import { createWebhooksRouter } from './http/api/webhooks.ts';
+import { createFeedsRouter } from './http/feeds.ts';
+import { httpLogin } from './http/middleware/basic-auth.ts';
+import { createUnsubscribeRouter } from './http/unsubscribe.ts';
 
 export function createApp(deps: { store: Store; log: Logger; config?: Config; webhookGuard?: WebhookGuard; watchdog?: EventLoopWatchdog }): Express {
   // Tests and tools may leave config out: the documented defaults apply.
