@@ -54,11 +54,30 @@ const WORKER_HEAP_MB = 768;
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER = new URL(FROM_SOURCE ? './parse-worker.ts' : './parse-worker.js', import.meta.url).href;
 
+// Flags a worker thread may take that matter to loading code (tsx's hook,
+// module conditions). The process may carry others a Worker refuses: Node 24's
+// test runner starts each file with --stack-trace-limit, --secure-heap and
+// the like, which new Worker() rejects with ERR_WORKER_INVALID_EXEC_ARGV.
+const LOADER_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
+
+function loaderArgv(argv: string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.split('=')[0]!;
+    if (!LOADER_FLAGS.has(name)) continue;
+    if (arg.includes('=')) kept.push(arg);
+    else if (i + 1 < argv.length) kept.push(arg, argv[++i]!);
+  }
+  return kept;
+}
+
 function workerExecArgv(): string[] {
-  if (!FROM_SOURCE) return process.execArgv;
+  const argv = loaderArgv(process.execArgv);
+  if (!FROM_SOURCE) return argv;
   const tsx = import.meta.resolve('tsx');
-  const has = process.execArgv.some((a, i) => (a === 'tsx' || a === tsx) && process.execArgv[i - 1] === '--import') || process.execArgv.some((a) => a === '--import=tsx');
-  return has ? process.execArgv : [...process.execArgv, '--import', tsx];
+  const has = argv.some((a, i) => (a === 'tsx' || a === tsx) && argv[i - 1] === '--import') || argv.some((a) => a === '--import=tsx');
+  return has ? argv : [...argv, '--import', tsx];
 }
 
 export class ParsePool {
