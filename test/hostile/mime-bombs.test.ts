@@ -61,7 +61,7 @@ async function send(on: ServiceProcess, to: string, raw: Buffer): Promise<string
  * ordinary message from another sender; returns the bomb's reply and how
  * many items it stored.
  */
-async function detonate(raw: Buffer, on = service): Promise<{ reply: string; stored: number }> {
+async function detonate(raw: Buffer, on = service, withBystander = true): Promise<{ reply: string; stored: number }> {
   const before = await itemsIn(target.collectionId);
   const bystanderBefore = await itemsIn(bystander.collectionId);
   const replied = send(on, target.address, raw);
@@ -70,15 +70,19 @@ async function detonate(raw: Buffer, on = service): Promise<{ reply: string; sto
   const health = await noHang('/healthz during the bomb', fetch(`${on.base}/healthz`, { signal: AbortSignal.timeout(NO_ANSWER_MS) }));
   assert.equal(health.status, 200);
   await health.text();
-  const ordinary = await compose({ from: 'ana@example.com', to: bystander.address, subject: 'Lunch Friday 12:30', text: 'See you there', messageId: messageId() });
-  const client = await SmtpClient.open(on.smtpPort);
-  try {
-    const res = await noHang('another sender during the bomb', client.send('ana@example.com', bystander.address, ordinary));
-    assert.match(res.response, /^250 2\.6\.0 accepted, 1 item stored/);
-  } finally {
-    await client.close();
+  // An instance with a deliberately tiny parse budget (the timeout case) could
+  // time out an ordinary message too on a loaded machine: there only /healthz is asked.
+  if (withBystander) {
+    const ordinary = await compose({ from: 'ana@example.com', to: bystander.address, subject: 'Lunch Friday 12:30', text: 'See you there', messageId: messageId() });
+    const client = await SmtpClient.open(on.smtpPort);
+    try {
+      const res = await noHang('another sender during the bomb', client.send('ana@example.com', bystander.address, ordinary));
+      assert.match(res.response, /^250 2\.6\.0 accepted, 1 item stored/);
+    } finally {
+      await client.close();
+    }
+    assert.equal(await itemsIn(bystander.collectionId), bystanderBefore + 1);
   }
-  assert.equal(await itemsIn(bystander.collectionId), bystanderBefore + 1);
 
   const reply = await noHang('the bomb', replied);
   return { reply, stored: (await itemsIn(target.collectionId)) - before };
@@ -124,7 +128,7 @@ describe('MIME bombs over SMTP', () => {
   }
 
   it('a reading past SMTP_PARSE_TIMEOUT_MS is stopped: 554 5.6.0 "took too long to parse", nothing stored, others answered meanwhile', async () => {
-    const { reply, stored } = await detonate(bomb.hugeHtml(TO(), 15_000_000), hurried);
+    const { reply, stored } = await detonate(bomb.hugeHtml(TO(), 15_000_000), hurried, false);
     assert.match(reply, /^554 5\.6\.0 the message was not read: it took too long to parse/);
     assert.equal(stored, 0);
   });
