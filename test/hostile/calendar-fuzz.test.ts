@@ -16,6 +16,7 @@ import { dkimKey, fixedResolver, testDns } from '../helpers/dns.ts';
 import { converse, sendOnce, SmtpClient, startTestRobot } from '../helpers/smtp.ts';
 import { freePort } from '../helpers/spamd.ts';
 import { makeCollection, makeUser, TEST_AUDIT } from '../helpers/world.ts';
+import { NO_ANSWER_MS, noHang } from '../helpers/no-hang.ts';
 
 const { store, url: databaseUrl } = await freshDatabase('hostile_cal');
 const service = await startServiceProcess(databaseUrl);
@@ -26,21 +27,6 @@ const dav = new DavClient(service.base, owner.email);
 /** A robot in this process whose spamd is a port nobody listens on (SPAMD_DOWN=defer). */
 const spamdDown = await startTestRobot(store, fixedResolver(testDns(dkimKey())), { SPAMD_URL: `tcp://127.0.0.1:${await freePort()}`, SPAMD_TIMEOUT_MS: '1000' });
 const url = `${dav.home}cal/`;
-
-/**
- * A hang detector, not a speed bar: a service that answers at all answers in
- * well under a second; one stuck in a loop never does, and the test must
- * report that instead of waiting with it.
- */
-const NO_ANSWER_MS = 30_000;
-
-function noHang<T>(what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${NO_ANSWER_MS / 1000} s, the service is stalled`)), NO_ANSWER_MS);
-  });
-  return Promise.race([p, stalled]).finally(() => clearTimeout(timer));
-}
 
 async function healthz(): Promise<number> {
   const res = await fetch(`${service.base}/healthz`, { signal: AbortSignal.timeout(NO_ANSWER_MS) });

@@ -14,6 +14,7 @@ import * as bomb from '../helpers/mime-bombs.ts';
 import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.ts';
 import { SmtpClient } from '../helpers/smtp.ts';
 import { makeCollection, makeUser, TEST_AUDIT } from '../helpers/world.ts';
+import { NO_ANSWER_MS, noHang } from '../helpers/no-hang.ts';
 
 const { store, url: databaseUrl } = await freshDatabase('mime_bombs');
 const service = await startServiceProcess(databaseUrl);
@@ -30,20 +31,6 @@ async function mailbox(name: string) {
 const target = await mailbox('bombed');
 const bystander = await mailbox('bystander');
 
-/**
- * A hang detector, not a speed bar: a service that answers at all answers in
- * well under a second; one stuck in a parse never does, and the test must
- * say so instead of waiting with it.
- */
-const NO_ANSWER_MS = 30_000;
-
-function noHang<T>(what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${NO_ANSWER_MS / 1000} s, the service is stalled`)), NO_ANSWER_MS);
-  });
-  return Promise.race([p, stalled]).finally(() => clearTimeout(timer));
-}
 
 const itemsIn = (collectionId: bigint) => store.db.item.count({ where: { collectionId } });
 
